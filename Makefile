@@ -1,0 +1,53 @@
+# Storybeat: `make demo` renders the demo track, `make test` runs lint + types + tests.
+# Both set everything up first (a .venv, Python packages, the system packages tests need).
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+SOUNDFONT := /usr/share/sounds/sf2/FluidR3_GM.sf2
+
+.PHONY: setup sysdeps demo test lint typecheck unit slow bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+# fluidsynth + the GM soundfont render real music (music21's scores) for the tests.
+sysdeps:
+	@if ! command -v fluidsynth >/dev/null 2>&1 || [ ! -f $(SOUNDFONT) ]; then \
+	  echo "installing fluidsynth and fluid-soundfont-gm with apt"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq fluidsynth fluid-soundfont-gm; \
+	fi
+
+demo: setup
+	@mkdir -p out
+	$(BIN)/storybeat demo -o out/demo.mp4
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: setup
+	$(BIN)/mypy
+
+unit: setup
+	$(BIN)/pytest tests/unit
+
+test: setup sysdeps lint typecheck
+	$(BIN)/pytest
+
+slow: setup sysdeps
+	$(BIN)/pytest -m slow
+
+bench: setup sysdeps
+	$(BIN)/python bench/render_cache.py
+
+clean:
+	rm -rf $(VENV) out .mypy_cache .pytest_cache .ruff_cache

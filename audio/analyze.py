@@ -1,0 +1,95 @@
+"""`analyze(path)`: decode, measure and cache a track's analysis by content hash."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from audio.decode import MAX_DURATION, DecodedTrack, load_track
+from audio.models import ANALYSIS_VERSION, TrackAnalysis
+from audio.rhythm import track_rhythm
+from audio.structure import energy_curve, find_sections
+
+logger = logging.getLogger(__name__)
+
+ANALYSIS_RATE = 22_050
+
+
+def content_hash(path: Path) -> str:
+    """sha256 of the file's bytes: the cache key of everything derived from it."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def analyze(
+    path: Path,
+    *,
+    cache_dir: Path | None = None,
+    max_duration: float = MAX_DURATION,
+) -> TrackAnalysis:
+    """Analyse a track, reusing a cached result for identical file contents."""
+    path = Path(path)
+    if path.is_file() and cache_dir is not None:
+        cached = load_cached(cache_dir, content_hash(path))
+        if cached is not None:
+            return cached
+    track = load_track(path, max_duration=max_duration)
+    digest = content_hash(path)
+    result = analyze_decoded(track, digest)
+    if cache_dir is not None:
+        store_cached(cache_dir, result)
+    return result
+
+
+def analyze_decoded(track: DecodedTrack, digest: str) -> TrackAnalysis:
+    """Run the analysis on already-decoded samples."""
+    y = track.mono(ANALYSIS_RATE)
+    y = y - float(np.mean(y))  # DC offset would bias the onset envelope
+    rhythm = track_rhythm(y, ANALYSIS_RATE)
+    energy = energy_curve(y, ANALYSIS_RATE)
+    sections = find_sections(
+        y, ANALYSIS_RATE, downbeats=rhythm.downbeats, duration=track.duration, energy=energy
+    )
+    return TrackAnalysis(
+        content_hash=digest,
+        duration=round(track.duration, 6),
+        tempo=round(rhythm.tempo, 3),
+        beats=[round(float(t), 4) for t in rhythm.beats],
+        downbeats=[round(float(t), 4) for t in rhythm.downbeats],
+        beats_per_bar=rhythm.beats_per_bar,
+        sections=sections,
+        energy=energy,
+    )
+
+
+def _cache_path(cache_dir: Path, digest: str) -> Path:
+    return cache_dir / f"{digest}-v{ANALYSIS_VERSION}.json"
+
+
+def load_cached(cache_dir: Path, digest: str) -> TrackAnalysis | None:
+    """The cached analysis for a content hash, or None (a damaged entry is ignored)."""
+    target = _cache_path(cache_dir, digest)
+    if not target.is_file():
+        return None
+    try:
+        return TrackAnalysis.model_validate_json(target.read_text())
+    except ValueError:
+        logger.warning("ignoring damaged analysis cache entry %s", target)
+        return None
+
+
+def store_cached(cache_dir: Path, analysis: TrackAnalysis) -> None:
+    """Write atomically so a killed process never leaves a half-written entry."""
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=cache_dir, suffix=".tmp")
+    with os.fdopen(fd, "w") as handle:
+        handle.write(analysis.model_dump_json())
+    os.replace(tmp, _cache_path(cache_dir, analysis.content_hash))

@@ -1,0 +1,72 @@
+"""The analysis result: everything the planner and the editor need from a track."""
+
+from __future__ import annotations
+
+import bisect
+
+from pydantic import BaseModel, Field
+
+ANALYSIS_VERSION = "1"
+
+
+class Section(BaseModel):
+    """A stretch of the song with one role (intro, verse, chorus, ...)."""
+
+    start: float
+    end: float
+    label: str
+    energy: float = Field(ge=0.0, le=1.0, description="mean loudness, 0 quiet … 1 loudest")
+
+
+class EnergyCurve(BaseModel):
+    """Loudness sampled every `hop` seconds, normalised to 0 … 1."""
+
+    hop: float
+    values: list[float]
+
+    def at(self, time: float) -> float:
+        if not self.values:
+            return 0.0
+        index = min(max(int(time / self.hop), 0), len(self.values) - 1)
+        return self.values[index]
+
+    def mean(self, start: float, end: float) -> float:
+        lo = max(int(start / self.hop), 0)
+        hi = max(min(int(end / self.hop) + 1, len(self.values)), lo + 1)
+        window = self.values[lo:hi] or self.values[-1:]
+        return sum(window) / len(window) if window else 0.0
+
+
+class TrackAnalysis(BaseModel):
+    """Beats, downbeats, sections and energy of one track; times in seconds."""
+
+    version: str = ANALYSIS_VERSION
+    content_hash: str
+    duration: float
+    tempo: float = Field(description="beats per minute")
+    beats: list[float]
+    downbeats: list[float]
+    beats_per_bar: int = 4
+    sections: list[Section]
+    energy: EnergyCurve
+
+    def section_at(self, time: float) -> Section:
+        starts = [s.start for s in self.sections]
+        index = max(bisect.bisect_right(starts, time) - 1, 0)
+        return self.sections[index]
+
+    def summary(self) -> dict[str, object]:
+        """The stable JSON shape printed by `storybeat analyze --json`."""
+        return {
+            "duration": round(self.duration, 4),
+            "tempo": round(self.tempo, 2),
+            "beats_per_bar": self.beats_per_bar,
+            "beats": [round(t, 4) for t in self.beats],
+            "downbeats": [round(t, 4) for t in self.downbeats],
+            "sections": [
+                {"start": round(s.start, 3), "end": round(s.end, 3), "label": s.label,
+                 "energy": round(s.energy, 3)}
+                for s in self.sections
+            ],
+            "content_hash": self.content_hash,
+        }

@@ -1,0 +1,35 @@
+"""Shared fixtures: an isolated data dir per test, the demo track, real music."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _isolated_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own STORYBEAT_DATA_DIR; nothing touches the user's."""
+    data = tmp_path / "storybeat-data"
+    monkeypatch.setenv("STORYBEAT_DATA_DIR", str(data))
+    monkeypatch.delenv("STORYBEAT_DATABASE_URL", raising=False)
+    return data
+
+
+@pytest.fixture(scope="session")
+def demo_track(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from audio.demo import synthesize_demo
+
+    path = tmp_path_factory.mktemp("demo") / "demo.wav"
+    synthesize_demo(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def rag_track(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Joplin's Maple Leaf Rag (music21 corpus), first 24 bars, rendered with fluidsynth."""
+    from tests.support.music import render_score
+
+    path = tmp_path_factory.mktemp("rag") / "maple_leaf_rag.wav"
+    render_score(path)
+    return path
