@@ -1,0 +1,201 @@
+"""The `storybeat` command line: analyze, render, demo, doctor."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+from agent.config import Settings
+from agent.errors import AgentError, AgentInputError
+from agent.schemas import ASPECTS, RESOLUTIONS, TEMPLATES
+
+DEMO_BRIEF = (
+    "A night drive that ends on a neon rooftop: a woman in a #E63946 red jacket "
+    "chases the last train through the city"
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (no usage dump)."""
+
+    def error(self, message: str) -> NoReturn:
+        print(f"storybeat: error: {message} (see '{self.prog} --help')", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="storybeat", description="Agentic music-video studio.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    analyze = sub.add_parser("analyze", help="beats, downbeats, sections and energy of a track")
+    analyze.add_argument("track", type=Path)
+    analyze.add_argument("--json", action="store_true", help="print the analysis as JSON")
+    analyze.add_argument("--max-minutes", type=float, default=None, help="track length limit")
+
+    render = sub.add_parser("render", help="turn a track into a beat-cut music video")
+    render.add_argument("track", type=Path)
+    _render_options(render)
+    render.add_argument("-o", "--output", type=Path, required=True, help="OUT.mp4")
+
+    demo = sub.add_parser("demo", help="synthesise the demo track and render it")
+    _render_options(demo, with_brief=False)
+    demo.add_argument("-o", "--output", type=Path, default=Path("out/demo.mp4"))
+
+    doctor = sub.add_parser("doctor", help="what engines, weights, devices and database exist")
+    doctor.add_argument("--json", action="store_true")
+    return parser
+
+
+def _render_options(parser: argparse.ArgumentParser, *, with_brief: bool = True) -> None:
+    if with_brief:
+        parser.add_argument("--brief", default="", help="the idea, in your words")
+        parser.add_argument("--ref", type=Path, action="append", default=[], metavar="IMG",
+                            help="reference image (up to 10)")
+    parser.add_argument("--template", choices=TEMPLATES, default="story")
+    parser.add_argument("--aspect", choices=ASPECTS, default="16:9")
+    parser.add_argument("--resolution", choices=RESOLUTIONS, default="720p",
+                        help="360p is a fast draft")
+    parser.add_argument("--fps", type=int, default=None, help="frame rate (default 24)")
+    parser.add_argument("--max-minutes", type=float, default=None, help="track length limit")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="storybeat: %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return _dispatch(args)
+    except KeyboardInterrupt:
+        print("storybeat: interrupted; finished work is kept, run the same command to resume",
+              file=sys.stderr)
+        return 130
+    except Exception as exc:  # one line, never a traceback, unless asked for
+        if os.environ.get("STORYBEAT_DEBUG"):
+            raise
+        return _report(exc)
+
+
+def _report(exc: Exception) -> int:
+    from audio import AudioError, AudioInputError
+    from imagegen import ImageGenError, ImageGenInputError
+    from storage import StorageError, StorageInputError
+    from videogen import VideoGenError, VideoGenInputError
+
+    known = (AudioError, ImageGenError, VideoGenError, StorageError, AgentError)
+    user_errors = (AudioInputError, ImageGenInputError, VideoGenInputError, StorageInputError,
+                   AgentInputError)
+    if isinstance(exc, known):
+        message = " ".join(str(exc).split())
+        print(f"storybeat: error: {message}", file=sys.stderr)
+        return 2 if isinstance(exc, user_errors) else 1
+    print(f"storybeat: internal error: {type(exc).__name__}: {' '.join(str(exc).split())} "
+          "(set STORYBEAT_DEBUG=1 for the traceback)", file=sys.stderr)
+    return 1
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, object] = {}
+    if getattr(args, "max_minutes", None) is not None:
+        if args.max_minutes <= 0:
+            raise AgentInputError(f"--max-minutes must be positive, got {args.max_minutes}")
+        overrides["max_track_minutes"] = args.max_minutes
+    if getattr(args, "fps", None) is not None:
+        overrides["fps"] = args.fps
+    return Settings(**overrides)  # type: ignore[arg-type]
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "analyze":
+        return _analyze(args)
+    if args.command == "doctor":
+        return _doctor(args)
+    return _render(args)
+
+
+def _analyze(args: argparse.Namespace) -> int:
+    import audio
+
+    settings = _settings(args)
+    result = audio.analyze(
+        args.track,
+        cache_dir=settings.cache_dir / "analysis",
+        max_duration=settings.max_track_minutes * 60,
+    )
+    if args.json:
+        print(json.dumps(result.summary()))
+        return 0
+    print(f"{args.track.name}: {result.duration:.2f} s, {result.tempo:.1f} BPM, "
+          f"{len(result.beats)} beats, {len(result.downbeats)} bars")
+    for section in result.sections:
+        print(f"  {section.start:7.2f} – {section.end:7.2f}  {section.label:<7} "
+              f"energy {section.energy:.2f}")
+    return 0
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    from agent.doctor import as_dicts, run_checks
+
+    settings = _settings(args)
+    checks = run_checks(settings)
+    if args.json:
+        print(json.dumps(as_dicts(checks), indent=2))
+    else:
+        for check in checks:
+            mark = "ok " if check.ok else "-- "
+            print(f"{mark} {check.area:<14} {check.name:<12} {check.detail}")
+    return 1 if any(c.required and not c.ok for c in checks) else 0
+
+
+def _render(args: argparse.Namespace) -> int:
+    from agent.progress import ConsoleProgress
+    from agent.render import check_output, render
+    from agent.schemas import RenderOptions
+    from agent.studio import open_studio
+
+    settings = _settings(args)
+    output = check_output(args.output)
+    track = args.track if args.command == "render" else _demo_track(settings)
+    options = RenderOptions(
+        brief=getattr(args, "brief", DEMO_BRIEF),
+        template=args.template,
+        aspect=args.aspect,
+        resolution=args.resolution,
+        fps=settings.fps,
+        references=getattr(args, "ref", []),
+    )
+    progress = ConsoleProgress()
+    studio = open_studio(settings, on_progress=progress, on_event=progress.event)
+    try:
+        result = render(track, options, studio=studio, output=output)
+    finally:
+        progress.close()
+        studio.db.dispose()
+    for stage, stat in result.stats.items():
+        if stat.made or stat.reused:
+            print(f"storybeat: {stage}: {stat.made} made, {stat.reused} reused", file=sys.stderr)
+    print(f"storybeat: {result.shots} shots, {result.duration:.1f} s, project {result.project_id}, "
+          f"{result.seconds:.1f} s wall", file=sys.stderr)
+    print(result.output)
+    return 0
+
+
+def _demo_track(settings: Settings) -> Path:
+    from audio.demo import synthesize_demo
+
+    path = settings.data_dir / "demo" / "storybeat-demo.wav"
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        synthesize_demo(path)
+    return path
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

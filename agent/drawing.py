@@ -1,0 +1,73 @@
+"""Draw images through the configured engine, reusing any identical image drawn before."""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Callable, Sequence
+
+from PIL import Image, PngImagePlugin
+
+from agent.errors import RenderCancelled
+from agent.studio import Studio
+from imagegen import GenerationCancelled, ImageRequest
+from storage import cache_get, cache_put
+
+logger = logging.getLogger(__name__)
+
+
+def draw_all(
+    studio: Studio,
+    stage: str,
+    requests: Sequence[ImageRequest],
+    on_each: Callable[[int, str], None],
+) -> list[str]:
+    """Media refs of one image per request; `on_each(i, ref)` runs as soon as each exists.
+
+    Cached images (same engine, version and request, references by content) are not
+    redrawn, so a killed run picks up exactly where it stopped.
+    """
+    engine = studio.engine
+    keys = [r.cache_key(engine.name, engine.version) for r in requests]
+    refs: list[str | None] = [None] * len(requests)
+    with studio.db.session() as session:
+        for i, key in enumerate(keys):
+            hit = cache_get(session, key)
+            if hit is not None and hit.media and studio.media.exists(hit.media):
+                refs[i] = hit.media
+    stats = studio.stat(stage)
+    done = 0
+    total = len(requests)
+    for i, ref in enumerate(refs):
+        if ref is not None:
+            on_each(i, ref)
+            stats.reused += 1
+            done += 1
+    studio.on_progress(stage, done, total)
+    missing = [i for i, ref in enumerate(refs) if ref is None]
+    try:
+        batch = engine.generate_many([requests[i] for i in missing], cancel=studio.cancel)
+        for j, image in batch:
+            i = missing[j]
+            ref = studio.media.put_bytes(_png_bytes(image, requests[i], engine.name), ".png")
+            with studio.db.session() as session:
+                cache_put(session, keys[i], kind=stage, media=ref)
+            on_each(i, ref)
+            refs[i] = ref
+            stats.made += 1
+            done += 1
+            studio.on_progress(stage, done, total)
+    except GenerationCancelled as exc:
+        raise RenderCancelled(f"cancelled during {stage}; finished images are kept") from exc
+    return [ref for ref in refs if ref is not None]
+
+
+def _png_bytes(image: Image.Image, request: ImageRequest, engine: str) -> bytes:
+    """PNG whose text chunks record how it was made (prompt, seed, engine)."""
+    info = PngImagePlugin.PngInfo()
+    info.add_text("storybeat:engine", engine)
+    info.add_text("storybeat:seed", str(request.seed))
+    info.add_text("storybeat:prompt", request.prompt)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", pnginfo=info, optimize=False)
+    return buffer.getvalue()

@@ -1,0 +1,283 @@
+"""One node per stage. Each reads the state, does its stage, saves a versioned artifact."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from agent import planner
+from agent.drawing import draw_all
+from agent.errors import RenderCancelled
+from agent.planner.prompts import LOCATION_PROMPT, REFERENCE_PROMPT, palette_phrase
+from agent.schemas import Brief, ReferenceImage, RenderOptions, Shot
+from agent.state import RenderState
+from agent.studio import Studio
+from audio import TrackAnalysis
+from imagegen import ImageRequest, Scene, Subject
+from storage import cache_get, cache_put, file_sha256, save_artifact
+from videogen import (
+    ClipRequest,
+    Timeline,
+    TimelineClip,
+    Track,
+    export_video,
+    seconds_to_frames,
+)
+from videogen import GenerationCancelled as VideoCancelled
+
+logger = logging.getLogger(__name__)
+
+REFERENCE_SIZE = 512
+COMPOSITIONS = ("left-third", "center", "right-third")
+
+
+def _save(studio: Studio, state: RenderState, kind: str, key: str = "", **content: Any) -> None:
+    with studio.db.session() as session:
+        save_artifact(session, state["project_id"], kind, key, **content)
+
+
+def _options(state: RenderState) -> RenderOptions:
+    return RenderOptions.model_validate(state["options"])
+
+
+def _drawing_size(options: RenderOptions) -> tuple[int, int]:
+    """Image engines draw in multiples of 16; the video adapter crops to the exact size."""
+    width, height = options.size
+    return -(-width // 16) * 16, -(-height // 16) * 16
+
+
+def write_brief(state: RenderState, runtime: Runtime[Studio]) -> dict[str, Any]:
+    """Creative Brief: the user's text + template + the music's mood."""
+    studio = runtime.context
+    options = _options(state)
+    brief = planner.write_brief(
+        options.brief,
+        template=options.template,
+        analysis=TrackAnalysis.model_validate(state["analysis"]),
+        uploads=[u["name"] for u in state.get("uploads", [])],
+    )
+    _save(studio, state, "brief", data=brief.model_dump())
+    studio.on_progress("brief", 1, 1)
+    return {"brief": brief.model_dump()}
+
+
+def generate_references(state: RenderState, runtime: Runtime[Studio]) -> dict[str, Any]:
+    """Reference Generation: a sheet per character and a plate per location."""
+    studio = runtime.context
+    brief = Brief.model_validate(state["brief"])
+    uploads = {u["name"]: u for u in state.get("uploads", [])}
+    wanted: list[tuple[ReferenceImage, ImageRequest]] = []
+    colors = palette_phrase(brief)
+    for character in brief.characters:
+        upload = uploads.get(character.reference or "")
+        prompt = REFERENCE_PROMPT.format(
+            subject=character.description, style=brief.style, colors=colors
+        )
+        scene = Scene(
+            shot_type="medium",
+            subjects=[Subject(name=character.name, color=character.color)],
+            location="studio",
+            palette=brief.palette,
+            time_of_day="day",
+            label=f"Reference · {character.name}",
+            caption=character.description,
+        )
+        refs = (studio.media.path(upload["media"]),) if upload else ()
+        request = _image_request(prompt, REFERENCE_SIZE, REFERENCE_SIZE, scene, refs)
+        wanted.append((ReferenceImage(name=character.name, kind="character", media=""), request))
+    for location in brief.locations:
+        prompt = LOCATION_PROMPT.format(
+            place=location.description, time=location.time_of_day, style=brief.style, colors=colors
+        )
+        scene = Scene(
+            shot_type="wide",
+            location=location.description,
+            palette=brief.palette,
+            time_of_day=location.time_of_day,
+            label=f"Reference · {location.name}",
+            caption=location.description,
+        )
+        request = _image_request(prompt, REFERENCE_SIZE, REFERENCE_SIZE, scene, ())
+        wanted.append((ReferenceImage(name=location.name, kind="location", media=""), request))
+    bank = [ReferenceImage(**u) for u in uploads.values()]
+
+    def keep(i: int, ref: str) -> None:
+        reference = wanted[i][0].model_copy(update={"media": ref, "prompt": wanted[i][1].prompt})
+        _save(studio, state, "reference", reference.name, data=reference.model_dump(), media=ref)
+        bank.append(reference)
+
+    draw_all(studio, "references", [request for _, request in wanted], keep)
+    return {"references": [r.model_dump() for r in bank]}
+
+
+def _image_request(
+    prompt: str, width: int, height: int, scene: Scene, references: tuple[Path, ...], seed: int = 0
+) -> ImageRequest:
+    return ImageRequest(
+        prompt=prompt, width=width, height=height, seed=seed, references=references, scene=scene
+    )
+
+
+def plan_shot_list(state: RenderState, runtime: Runtime[Studio]) -> dict[str, Any]:
+    """Shot List: cuts on the beat, framing and movement paced by the music."""
+    studio = runtime.context
+    shots = planner.plan_shots(
+        Brief.model_validate(state["brief"]), TrackAnalysis.model_validate(state["analysis"])
+    )
+    data = [s.model_dump() for s in shots]
+    _save(studio, state, "shots", data={"shots": data})
+    studio.on_progress("shots", 1, 1)
+    return {"shots": data}
+
+
+def draw_storyboard(state: RenderState, runtime: Runtime[Studio]) -> dict[str, Any]:
+    """Storyboard: one frame per shot, carrying the shot's reference images."""
+    studio = runtime.context
+    brief = Brief.model_validate(state["brief"])
+    width, height = _drawing_size(_options(state))
+    bank = {r["name"]: r["media"] for r in state.get("references", [])}
+    characters = {c.name: c for c in brief.characters}
+    locations = {loc.name: loc for loc in brief.locations}
+    requests = []
+    for shot in (Shot.model_validate(s) for s in state["shots"]):
+        location = locations[shot.location]
+        if shot.subject in characters:
+            subject = Subject(name=shot.subject, color=characters[shot.subject].color)
+        else:
+            subject = Subject(name=shot.subject, color=brief.palette[-1], role="object")
+        scene = Scene(
+            shot_type=shot.shot_type,
+            subjects=[subject],
+            location=location.description,
+            palette=brief.palette,
+            time_of_day=location.time_of_day,
+            composition=COMPOSITIONS[shot.index % len(COMPOSITIONS)],
+            label=f"Shot {shot.index + 1} · {shot.section} · {_clock(shot.start)}",
+            caption=f"{shot.subject} {shot.action}",
+        )
+        references = tuple(studio.media.path(bank[name]) for name in shot.references if name in bank)
+        requests.append(_image_request(shot.prompt, width, height, scene, references, shot.seed))
+
+    def keep(i: int, ref: str) -> None:
+        _save(studio, state, "frame", str(i), data={"shot": i, "prompt": requests[i].prompt}, media=ref)
+
+    frames = draw_all(studio, "storyboard", requests, keep)
+    return {"frames": frames}
+
+
+def _clock(seconds: float) -> str:
+    return f"{int(seconds // 60)}:{seconds % 60:04.1f}"
+
+
+def animate_shots(state: RenderState, runtime: Runtime[Studio]) -> dict[str, Any]:
+    """Video Generation: each storyboard frame becomes a clip exactly its shot's length."""
+    studio = runtime.context
+    options = _options(state)
+    width, height = options.size
+    adapter = studio.adapter
+    downbeats = TrackAnalysis.model_validate(state["analysis"]).downbeats
+    stats = studio.stat("video")
+    shots = [Shot.model_validate(s) for s in state["shots"]]
+    clips: list[str] = []
+    work = studio.settings.data_dir / "tmp"
+    work.mkdir(parents=True, exist_ok=True)
+    for shot, frame in zip(shots, state["frames"], strict=True):
+        if studio.cancel():
+            raise RenderCancelled("cancelled during video generation; finished clips are kept")
+        first = seconds_to_frames(shot.start, options.fps)
+        request = ClipRequest(
+            image=studio.media.path(frame),
+            width=width,
+            height=height,
+            fps=options.fps,
+            n_frames=seconds_to_frames(shot.end, options.fps) - first,
+            camera=shot.camera,
+            pulses=tuple(
+                round(t - first / options.fps, 4)
+                for t in downbeats
+                if shot.start + 0.05 < t < shot.end
+            ),
+            intensity=0.6 + 0.8 * shot.energy,
+            seed=shot.seed,
+        )
+        key = request.cache_key(adapter.name, adapter.version)
+        with studio.db.session() as session:
+            hit = cache_get(session, key)
+            ref = hit.media if hit is not None and hit.media else None
+        if ref is not None and studio.media.exists(ref):
+            stats.reused += 1
+        else:
+            with tempfile.TemporaryDirectory(dir=work) as tmp:
+                try:
+                    made = adapter.generate(request, Path(tmp) / "clip.mp4")
+                except VideoCancelled as exc:
+                    raise RenderCancelled("cancelled during video generation") from exc
+                ref = studio.media.put_file(made)
+            with studio.db.session() as session:
+                cache_put(session, key, kind="clip", media=ref)
+            stats.made += 1
+        _save(studio, state, "clip", str(shot.index), data={"shot": shot.index}, media=ref)
+        clips.append(ref)
+        studio.on_progress("video", len(clips), len(shots))
+    return {"clips": clips}
+
+
+def assemble_timeline(state: RenderState, runtime: Runtime[Studio]) -> dict[str, Any]:
+    """Timeline: the clips on one video track, cut on the planned frames, song as clock."""
+    studio = runtime.context
+    options = _options(state)
+    width, height = options.size
+    shots = [Shot.model_validate(s) for s in state["shots"]]
+    items = []
+    for shot, clip in zip(shots, state["clips"], strict=True):
+        first = seconds_to_frames(shot.start, options.fps)
+        last = seconds_to_frames(shot.end, options.fps)
+        items.append(
+            TimelineClip(
+                name=f"Shot {shot.index + 1}", media=clip, duration=last - first, shot_index=shot.index
+            )
+        )
+    timeline = Timeline(
+        name=Brief.model_validate(state["brief"]).title,
+        rate=options.fps,
+        duration=seconds_to_frames(state["track"]["duration"], options.fps),
+        audio=state["track"]["master"],
+        width=width,
+        height=height,
+        tracks=[Track(name="V1", items=items)],
+    )
+    timeline.validate_layout()
+    data = timeline.model_dump(mode="json")
+    _save(studio, state, "timeline", data=data)
+    studio.on_progress("timeline", 1, 1)
+    return {"timeline": data}
+
+
+def export_cut(state: RenderState, runtime: Runtime[Studio]) -> dict[str, Any]:
+    """Export: H.264 + AAC MP4 with the track as the soundtrack."""
+    studio = runtime.context
+    if studio.output is None:
+        return {}
+    timeline = Timeline.model_validate(state["timeline"])
+    try:
+        export_video(
+            timeline,
+            resolve=studio.media.path,
+            out_path=studio.output,
+            audio_duration=state["track"]["duration"],
+            on_progress=lambda done, total: studio.on_progress("export", done, total),
+            cancel=studio.cancel,
+        )
+    except VideoCancelled as exc:
+        raise RenderCancelled("cancelled during export; the previous export is intact") from exc
+    record = {
+        "path": str(studio.output),
+        "sha256": file_sha256(studio.output),
+        "duration": timeline.duration / timeline.rate,
+    }
+    _save(studio, state, "export", data=record)
+    return {"export": record}

@@ -1,0 +1,89 @@
+"""Where the cuts go: on beats (downbeats preferred), paced by tempo and section energy."""
+
+from __future__ import annotations
+
+import bisect
+
+from audio import TrackAnalysis
+
+MIN_SHOT = 1.2  # seconds
+MAX_SHOT = 8.0  # seconds; keeps at least one cut per 10 s wherever there are beats
+
+
+def plan_cuts(analysis: TrackAnalysis) -> list[float]:
+    """Cut times (s), strictly inside (0, duration), every one on a detected beat.
+
+    Section boundaries are honoured (snapped to the nearest downbeat, else beat).
+    Inside a section the target shot length is 1, 2 or 4 bars by relative energy.
+    """
+    beats = sorted(analysis.beats)
+    if len(beats) < 2:
+        return []
+    downbeats = sorted(analysis.downbeats) or beats
+    beat_len = (beats[-1] - beats[0]) / max(len(beats) - 1, 1)
+    bar_len = beat_len * analysis.beats_per_bar
+    levels = [s.energy for s in analysis.sections]
+    low, high = min(levels), max(levels)
+    anchors = [0.0]
+    for section in analysis.sections[1:]:
+        snapped = _snap(section.start, downbeats, beats, reach=beat_len * 1.01)
+        if snapped is not None and snapped - anchors[-1] >= MIN_SHOT:
+            anchors.append(snapped)
+    anchors.append(analysis.duration)
+    cuts: list[float] = []
+    for start, end in zip(anchors[:-1], anchors[1:], strict=True):
+        relative = (analysis.section_at(start).energy - low) / (high - low) if high > low else 0.5
+        target = _target_length(relative, bar_len)
+        cuts.extend(_fill(start, end, target, downbeats, beats))
+        if end < analysis.duration:
+            cuts.append(end)
+    return sorted(set(c for c in cuts if 0 < c < analysis.duration))
+
+
+def _target_length(relative_energy: float, bar_len: float) -> float:
+    bars = 1 if relative_energy >= 0.75 else 2 if relative_energy >= 0.35 else 4
+    length = bars * bar_len
+    while length < MIN_SHOT * 1.5:
+        length *= 2
+    while length > MAX_SHOT:
+        length /= 2
+    return length
+
+
+def _fill(
+    start: float, end: float, target: float, downbeats: list[float], beats: list[float]
+) -> list[float]:
+    """Cuts between two anchors, about `target` apart, never leaving a sliver."""
+    cuts: list[float] = []
+    t = start
+    while end - t > target * 1.5:
+        wanted = t + target
+        lo, hi = t + max(0.75 * target, MIN_SHOT), end - max(0.5 * target, MIN_SHOT)
+        choice = _nearest_in(wanted, downbeats, lo, hi) or _nearest_in(wanted, beats, lo, hi)
+        if choice is None:
+            break
+        cuts.append(choice)
+        t = choice
+    # split anything still too long on beats (sparse downbeats, slow songs)
+    edges = [start, *cuts, end]
+    extra: list[float] = []
+    for a, b in zip(edges[:-1], edges[1:], strict=True):
+        while b - a > MAX_SHOT + 1e-6:
+            cut = _nearest_in(a + min(target, MAX_SHOT), beats, a + MIN_SHOT, min(b, a + MAX_SHOT))
+            if cut is None or b - cut < MIN_SHOT:
+                break
+            extra.append(cut)
+            a = cut
+    return sorted(cuts + extra)
+
+
+def _snap(time: float, downbeats: list[float], beats: list[float], reach: float) -> float | None:
+    choice = _nearest_in(time, downbeats, time - reach, time + reach)
+    return choice if choice is not None else _nearest_in(time, beats, time - reach, time + reach)
+
+
+def _nearest_in(time: float, grid: list[float], lo: float, hi: float) -> float | None:
+    i = bisect.bisect_left(grid, lo)
+    j = bisect.bisect_right(grid, hi)
+    window = grid[i:j]
+    return min(window, key=lambda g: abs(g - time)) if window else None

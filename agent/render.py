@@ -1,0 +1,154 @@
+"""`render`: a track in, a beat-cut music video out, through the checkpointed graph."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from agent.config import Settings
+from agent.errors import AgentInputError, OutputPathError
+from agent.graph import build_graph
+from agent.schemas import RenderOptions
+from agent.studio import StageStats, Studio
+from agent.track import prepare_track
+from storage import get_or_create_project, set_track
+
+logger = logging.getLogger(__name__)
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff")
+
+
+@dataclass
+class RenderResult:
+    project_id: str
+    output: Path
+    duration: float
+    shots: int
+    resumed_at: str | None
+    seconds: float
+    stats: dict[str, StageStats] = field(default_factory=dict)
+
+
+def check_output(path: Path) -> Path:
+    """Refuse an output we could not write, before any work is done."""
+    path = Path(path).expanduser().absolute()
+    if path.suffix.lower() != ".mp4":
+        raise OutputPathError(f"output {str(path)!r} must end in .mp4 (H.264 + AAC video)")
+    if path.is_dir():
+        raise OutputPathError(f"output {str(path)!r} is a folder; give a file name ending in .mp4")
+    if not path.parent.is_dir():
+        raise OutputPathError(
+            f"cannot write {str(path)!r}: folder {str(path.parent)!r} does not exist"
+        )
+    try:
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".storybeat-probe-"):
+            pass
+    except OSError as exc:
+        raise OutputPathError(
+            f"cannot write {str(path)!r}: {exc.strerror or exc}; choose another folder with -o"
+        ) from None
+    if path.exists() and not os.access(path, os.W_OK):
+        raise OutputPathError(f"cannot overwrite {str(path)!r}: the file is read-only")
+    return path
+
+
+def check_references(paths: list[Path]) -> None:
+    """Every --ref must be a readable image (the engines validate sizes later)."""
+    from PIL import Image, UnidentifiedImageError
+
+    for path in paths:
+        if not Path(path).is_file():
+            raise AgentInputError(f"reference image not found: {str(path)!r}")
+        try:
+            with Image.open(path) as image:
+                image.verify()
+        except (UnidentifiedImageError, OSError, SyntaxError) as exc:
+            raise AgentInputError(
+                f"reference {str(path)!r} is not a readable image ({exc}); use PNG, JPEG or WebP"
+            ) from None
+
+
+def project_key(content_hash: str, options: RenderOptions, uploads: list[str], settings: Settings) -> str:
+    """Same inputs → same project, so a second run resumes or reuses the first."""
+    payload = {
+        "track": content_hash,
+        "options": options.model_dump(mode="json", exclude={"references"}),
+        "uploads": uploads,
+        "engine": settings.image_engine,
+        "adapter": settings.video_adapter,
+    }
+    digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+    return "r" + digest[:15]
+
+
+@contextmanager
+def open_checkpointer(settings: Settings) -> Any:
+    """The durable LangGraph checkpointer (SQLite in the data dir)."""
+    from langgraph.checkpoint.sqlite import SqliteSaver
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    with SqliteSaver.from_conn_string(str(settings.checkpoint_path)) as saver:
+        yield saver
+
+
+def render(track: Path, options: RenderOptions, *, studio: Studio, output: Path) -> RenderResult:
+    """Run (or resume) every stage for `track` and write the cut to `output`."""
+    started = time.perf_counter()
+    output = check_output(output)
+    check_references(options.references)
+    studio.output = output
+    prepared = prepare_track(studio, track)
+    uploads = [
+        {"name": f"upload-{i + 1}", "kind": "upload", "media": studio.media.put_file(p)}
+        for i, p in enumerate(options.references)
+    ]
+    project_id = project_key(
+        prepared.content_hash, options, [u["media"] for u in uploads], studio.settings
+    )
+    with studio.db.session() as session:
+        get_or_create_project(
+            session, project_id, name=prepared.path.stem, options=options.model_dump(mode="json")
+        )
+        set_track(
+            session,
+            project_id,
+            media=prepared.master,
+            filename=prepared.path.name,
+            content_hash=prepared.content_hash,
+            duration=prepared.analysis.duration,
+        )
+    initial = {
+        "project_id": project_id,
+        "options": options.model_dump(mode="json"),
+        "track": prepared.as_state(),
+        "analysis": prepared.analysis.model_dump(),
+        "uploads": uploads,
+    }
+    resumed_at = None
+    with open_checkpointer(studio.settings) as saver:
+        graph = build_graph().compile(checkpointer=saver)
+        config = {"configurable": {"thread_id": project_id}}
+        pending = graph.get_state(config).next
+        if pending:
+            resumed_at = pending[0]
+            studio.on_event(f"resuming project {project_id} at {resumed_at}")
+            final = graph.invoke(None, config, context=studio, durability="sync")
+        else:
+            final = graph.invoke(initial, config, context=studio, durability="sync")
+    return RenderResult(
+        project_id=project_id,
+        output=output,
+        duration=prepared.analysis.duration,
+        shots=len(final.get("shots", [])),
+        resumed_at=resumed_at,
+        seconds=time.perf_counter() - started,
+        stats=studio.stats,
+    )

@@ -1,0 +1,22 @@
+"""The graph's state: plain JSON-able dicts so every checkpoint is durable and portable."""
+
+from __future__ import annotations
+
+from typing import Any, TypedDict
+
+
+class RenderState(TypedDict, total=False):
+    """One project's progress through the stages; each key is one stage's artifact."""
+
+    project_id: str
+    options: dict[str, Any]
+    track: dict[str, Any]
+    analysis: dict[str, Any]
+    uploads: list[dict[str, Any]]
+    brief: dict[str, Any]
+    references: list[dict[str, Any]]
+    shots: list[dict[str, Any]]
+    frames: list[str]
+    clips: list[str]
+    timeline: dict[str, Any]
+    export: dict[str, Any]

@@ -1,0 +1,63 @@
+"""The run-time context every graph node receives: settings, stores, engines, progress."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from agent.config import Settings
+from imagegen import ImageEngine, get_engine
+from storage import Database, MediaStore, open_database
+from videogen import VideoAdapter, get_adapter
+
+ProgressFn = Callable[[str, int, int], None]
+EventFn = Callable[[str], None]
+
+
+def _no_progress(stage: str, done: int, total: int) -> None:
+    return None
+
+
+def _no_event(message: str) -> None:
+    return None
+
+
+@dataclass
+class StageStats:
+    """How much of a stage was computed and how much was reused from earlier runs."""
+
+    made: int = 0
+    reused: int = 0
+
+
+@dataclass
+class Studio:
+    """Everything a node needs; built once per run and passed as LangGraph context."""
+
+    settings: Settings
+    db: Database
+    media: MediaStore
+    engine: ImageEngine
+    adapter: VideoAdapter
+    output: Path | None = None
+    on_progress: ProgressFn = _no_progress
+    on_event: EventFn = _no_event
+    cancel: Callable[[], bool] = lambda: False
+    stats: dict[str, StageStats] = field(default_factory=dict)
+
+    def stat(self, stage: str) -> StageStats:
+        return self.stats.setdefault(stage, StageStats())
+
+
+def open_studio(settings: Settings, **hooks: object) -> Studio:
+    """Open the database (migrating it), the media store and the configured engines."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return Studio(
+        settings=settings,
+        db=open_database(settings.db_url),
+        media=MediaStore(settings.media_dir),
+        engine=get_engine(settings.image_engine),
+        adapter=get_adapter(settings.video_adapter),
+        **hooks,  # type: ignore[arg-type]
+    )
