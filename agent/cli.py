@@ -55,12 +55,19 @@ def build_parser() -> argparse.ArgumentParser:
 def _render_options(parser: argparse.ArgumentParser, *, with_brief: bool = True) -> None:
     if with_brief:
         parser.add_argument("--brief", default="", help="the idea, in your words")
-        parser.add_argument("--ref", type=Path, action="append", default=[], metavar="IMG",
-                            help="reference image (up to 10)")
+        parser.add_argument(
+            "--ref",
+            type=Path,
+            action="append",
+            default=[],
+            metavar="IMG",
+            help="reference image (up to 10)",
+        )
     parser.add_argument("--template", choices=TEMPLATES, default="story")
     parser.add_argument("--aspect", choices=ASPECTS, default="16:9")
-    parser.add_argument("--resolution", choices=RESOLUTIONS, default="720p",
-                        help="360p is a fast draft")
+    parser.add_argument(
+        "--resolution", choices=RESOLUTIONS, default="720p", help="360p is a fast draft"
+    )
     parser.add_argument("--fps", type=int, default=None, help="frame rate (default 24)")
     parser.add_argument("--max-minutes", type=float, default=None, help="track length limit")
 
@@ -74,8 +81,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _dispatch(args)
     except KeyboardInterrupt:
-        print("storybeat: interrupted; finished work is kept, run the same command to resume",
-              file=sys.stderr)
+        print(
+            "storybeat: interrupted; finished work is kept, run the same command to resume",
+            file=sys.stderr,
+        )
         return 130
     except Exception as exc:  # one line, never a traceback, unless asked for
         if os.environ.get("STORYBEAT_DEBUG"):
@@ -90,14 +99,22 @@ def _report(exc: Exception) -> int:
     from videogen import VideoGenError, VideoGenInputError
 
     known = (AudioError, ImageGenError, VideoGenError, StorageError, AgentError)
-    user_errors = (AudioInputError, ImageGenInputError, VideoGenInputError, StorageInputError,
-                   AgentInputError)
+    user_errors = (
+        AudioInputError,
+        ImageGenInputError,
+        VideoGenInputError,
+        StorageInputError,
+        AgentInputError,
+    )
     if isinstance(exc, known):
         message = " ".join(str(exc).split())
         print(f"storybeat: error: {message}", file=sys.stderr)
         return 2 if isinstance(exc, user_errors) else 1
-    print(f"storybeat: internal error: {type(exc).__name__}: {' '.join(str(exc).split())} "
-          "(set STORYBEAT_DEBUG=1 for the traceback)", file=sys.stderr)
+    print(
+        f"storybeat: internal error: {type(exc).__name__}: {' '.join(str(exc).split())} "
+        "(set STORYBEAT_DEBUG=1 for the traceback)",
+        file=sys.stderr,
+    )
     return 1
 
 
@@ -132,11 +149,15 @@ def _analyze(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result.summary()))
         return 0
-    print(f"{args.track.name}: {result.duration:.2f} s, {result.tempo:.1f} BPM, "
-          f"{len(result.beats)} beats, {len(result.downbeats)} bars")
+    print(
+        f"{args.track.name}: {result.duration:.2f} s, {result.tempo:.1f} BPM, "
+        f"{len(result.beats)} beats, {len(result.downbeats)} bars"
+    )
     for section in result.sections:
-        print(f"  {section.start:7.2f} – {section.end:7.2f}  {section.label:<7} "
-              f"energy {section.energy:.2f}")
+        print(
+            f"  {section.start:7.2f} – {section.end:7.2f}  {section.label:<7} "
+            f"energy {section.energy:.2f}"
+        )
     return 0
 
 
@@ -181,8 +202,11 @@ def _render(args: argparse.Namespace) -> int:
     for stage, stat in result.stats.items():
         if stat.made or stat.reused:
             print(f"storybeat: {stage}: {stat.made} made, {stat.reused} reused", file=sys.stderr)
-    print(f"storybeat: {result.shots} shots, {result.duration:.1f} s, project {result.project_id}, "
-          f"{result.seconds:.1f} s wall", file=sys.stderr)
+    print(
+        f"storybeat: {result.shots} shots, {result.duration:.1f} s, project {result.project_id}, "
+        f"{result.seconds:.1f} s wall",
+        file=sys.stderr,
+    )
     print(result.output)
     return 0
 

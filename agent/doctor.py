@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib.metadata
 import os
 import platform
-import re
 import subprocess
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -43,12 +42,9 @@ def _data_dir(settings: Settings) -> Check:
     return Check("system", "data dir", ok, str(path), required=True)
 
 
-def mask_url(url: str) -> str:
-    return re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", url)
-
-
 def _database(settings: Settings) -> Check:
     from storage import StorageError, open_database
+    from storage.db import mask_url
 
     url = settings.db_url
     try:

@@ -19,7 +19,7 @@ STAGES: tuple[tuple[str, object], ...] = (
 )
 
 
-def build_graph() -> StateGraph:
+def build_graph() -> StateGraph[RenderState, Studio, RenderState, RenderState]:
     """Brief → References → Shot List → Storyboard → Video → Timeline → Export."""
     graph = StateGraph(RenderState, context_schema=Studio)
     previous = START

@@ -21,9 +21,11 @@ from imagegen import ImageRequest, Scene, Subject
 from storage import cache_get, cache_put, file_sha256, save_artifact
 from videogen import (
     ClipRequest,
+    Gap,
     Timeline,
     TimelineClip,
     Track,
+    Transition,
     export_video,
     seconds_to_frames,
 )
@@ -159,11 +161,20 @@ def draw_storyboard(state: RenderState, runtime: Runtime[Studio]) -> dict[str, A
             label=f"Shot {shot.index + 1} · {shot.section} · {_clock(shot.start)}",
             caption=f"{shot.subject} {shot.action}",
         )
-        references = tuple(studio.media.path(bank[name]) for name in shot.references if name in bank)
+        references = tuple(
+            studio.media.path(bank[name]) for name in shot.references if name in bank
+        )
         requests.append(_image_request(shot.prompt, width, height, scene, references, shot.seed))
 
     def keep(i: int, ref: str) -> None:
-        _save(studio, state, "frame", str(i), data={"shot": i, "prompt": requests[i].prompt}, media=ref)
+        _save(
+            studio,
+            state,
+            "frame",
+            str(i),
+            data={"shot": i, "prompt": requests[i].prompt},
+            media=ref,
+        )
 
     frames = draw_all(studio, "storyboard", requests, keep)
     return {"frames": frames}
@@ -232,13 +243,16 @@ def assemble_timeline(state: RenderState, runtime: Runtime[Studio]) -> dict[str,
     options = _options(state)
     width, height = options.size
     shots = [Shot.model_validate(s) for s in state["shots"]]
-    items = []
+    items: list[TimelineClip | Gap | Transition] = []
     for shot, clip in zip(shots, state["clips"], strict=True):
         first = seconds_to_frames(shot.start, options.fps)
         last = seconds_to_frames(shot.end, options.fps)
         items.append(
             TimelineClip(
-                name=f"Shot {shot.index + 1}", media=clip, duration=last - first, shot_index=shot.index
+                name=f"Shot {shot.index + 1}",
+                media=clip,
+                duration=last - first,
+                shot_index=shot.index,
             )
         )
     timeline = Timeline(

@@ -42,7 +42,9 @@ class ConsoleProgress:
 
         if label != self._stage:
             self.close()
-            self._bar = tqdm(total=total, desc=f"{label:<10}", unit="", file=self.stream, leave=True)
+            self._bar = tqdm(
+                total=total, desc=f"{label:<10}", unit="", file=self.stream, leave=True
+            )
             self._stage = label
         self._bar.total = total
         self._bar.n = done

@@ -11,15 +11,19 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agent.config import Settings
 from agent.errors import AgentInputError, OutputPathError
 from agent.graph import build_graph
 from agent.schemas import RenderOptions
+from agent.state import RenderState
 from agent.studio import StageStats, Studio
 from agent.track import prepare_track
 from storage import get_or_create_project, set_track
+
+if TYPE_CHECKING:
+    from langchain_core.runnables import RunnableConfig
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +80,9 @@ def check_references(paths: list[Path]) -> None:
             ) from None
 
 
-def project_key(content_hash: str, options: RenderOptions, uploads: list[str], settings: Settings) -> str:
+def project_key(
+    content_hash: str, options: RenderOptions, uploads: list[str], settings: Settings
+) -> str:
     """Same inputs → same project, so a second run resumes or reuses the first."""
     payload = {
         "track": content_hash,
@@ -125,7 +131,7 @@ def render(track: Path, options: RenderOptions, *, studio: Studio, output: Path)
             content_hash=prepared.content_hash,
             duration=prepared.analysis.duration,
         )
-    initial = {
+    initial: RenderState = {
         "project_id": project_id,
         "options": options.model_dump(mode="json"),
         "track": prepared.as_state(),
@@ -135,7 +141,7 @@ def render(track: Path, options: RenderOptions, *, studio: Studio, output: Path)
     resumed_at = None
     with open_checkpointer(studio.settings) as saver:
         graph = build_graph().compile(checkpointer=saver)
-        config = {"configurable": {"thread_id": project_id}}
+        config: RunnableConfig = {"configurable": {"thread_id": project_id}}
         pending = graph.get_state(config).next
         if pending:
             resumed_at = pending[0]

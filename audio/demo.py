@@ -64,7 +64,7 @@ def synthesize_demo(path: Path, *, seed: int = 7) -> DemoTruth:
 
     truth = demo_truth()
     rng = np.random.default_rng(seed)
-    n = int(round(truth.duration * RATE))
+    n = round(truth.duration * RATE)
     left = np.zeros(n, dtype=np.float64)
     right = np.zeros(n, dtype=np.float64)
     beat = 60.0 / TEMPO
@@ -176,7 +176,7 @@ def _pluck(freq: float) -> np.ndarray:
 
 
 def _add(left: np.ndarray, right: np.ndarray, start: float, sound: np.ndarray, pan: float) -> None:
-    i = int(round(start * RATE))
+    i = round(start * RATE)
     if i >= left.size:
         return
     part = sound[: left.size - i]

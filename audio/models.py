@@ -64,8 +64,12 @@ class TrackAnalysis(BaseModel):
             "beats": [round(t, 4) for t in self.beats],
             "downbeats": [round(t, 4) for t in self.downbeats],
             "sections": [
-                {"start": round(s.start, 3), "end": round(s.end, 3), "label": s.label,
-                 "energy": round(s.energy, 3)}
+                {
+                    "start": round(s.start, 3),
+                    "end": round(s.end, 3),
+                    "label": s.label,
+                    "energy": round(s.energy, 3),
+                }
                 for s in self.sections
             ],
             "content_hash": self.content_hash,

@@ -56,7 +56,7 @@ def _align_to_onsets(beats: np.ndarray, y: np.ndarray, sr: int) -> np.ndarray:
     reach = int(0.07 * sr / fine_hop)
     aligned = beats.copy()
     for i, t in enumerate(beats):
-        c = int(round(t * sr / fine_hop))
+        c = round(t * sr / fine_hop)
         lo, hi = max(c - reach, 0), min(c + reach + 1, env.size)
         if hi <= lo:
             continue
@@ -74,7 +74,7 @@ def _downbeat_phase(y: np.ndarray, sr: int, frames: np.ndarray, per_bar: int) ->
     mel = librosa.feature.melspectrogram(y=y, sr=sr, hop_length=HOP, n_mels=64, fmax=8000)
     low = librosa.onset.onset_strength(S=librosa.power_to_db(mel[:6]), sr=sr, hop_length=HOP)
     chroma = librosa.feature.chroma_stft(y=y, sr=sr, hop_length=HOP)
-    synced = librosa.util.sync(chroma, frames, aggregate=np.median)
+    synced = librosa.util.sync(chroma, frames.tolist(), aggregate=np.median)
     change = np.zeros(frames.size)
     norms = np.linalg.norm(synced, axis=0) + 1e-9
     unit = synced / norms

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from audio.models import EnergyCurve, Section
@@ -37,7 +39,7 @@ def find_sections(
     bars = _bar_grid(downbeats, duration)
     boundaries = _novelty_boundaries(y, sr, bars, duration)
     edges = [0.0, *boundaries, duration]
-    spans = [(a, b) for a, b in zip(edges[:-1], edges[1:], strict=True) if b - a > 1e-3]
+    spans = [(a, b) for a, b in itertools.pairwise(edges) if b - a > 1e-3]
     levels = [energy.mean(a, b) for a, b in spans]
     labels = _labels(levels)
     return [
@@ -63,7 +65,7 @@ def _novelty_boundaries(y: np.ndarray, sr: int, bars: np.ndarray, duration: floa
     mfcc = librosa.feature.mfcc(y=y, sr=sr, hop_length=HOP, n_mfcc=13)
     rms = librosa.feature.rms(y=y, hop_length=HOP)
     loud = librosa.amplitude_to_db(rms + 1e-6)
-    feats = [librosa.util.sync(f, frames, aggregate=np.mean) for f in (chroma, mfcc, loud)]
+    feats = [librosa.util.sync(f, frames.tolist(), aggregate=np.mean) for f in (chroma, mfcc, loud)]
     stacked = np.vstack([_standardise(f) * w for f, w in zip(feats, (1.0, 1.0, 2.0), strict=True)])
     stacked = stacked[:, 1 : bars.size]  # one column per bar, from the first downbeat
     n = stacked.shape[1]

@@ -19,9 +19,7 @@ _HEX = re.compile(r"#[0-9a-fA-F]{6}\b")
 _WORD = re.compile(r"[a-z]+")
 
 
-def write_brief(
-    text: str, *, template: str, analysis: TrackAnalysis, uploads: list[str]
-) -> Brief:
+def write_brief(text: str, *, template: str, analysis: TrackAnalysis, uploads: list[str]) -> Brief:
     """Turn free text into a full brief; anything the text leaves out comes from the music."""
     words = _WORD.findall(text.lower())
     mood = _mood(analysis)

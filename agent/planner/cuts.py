@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import itertools
 
 from audio import TrackAnalysis
 
@@ -31,7 +32,7 @@ def plan_cuts(analysis: TrackAnalysis) -> list[float]:
             anchors.append(snapped)
     anchors.append(analysis.duration)
     cuts: list[float] = []
-    for start, end in zip(anchors[:-1], anchors[1:], strict=True):
+    for start, end in itertools.pairwise(anchors):
         relative = (analysis.section_at(start).energy - low) / (high - low) if high > low else 0.5
         target = _target_length(relative, bar_len)
         cuts.extend(_fill(start, end, target, downbeats, beats))
@@ -67,7 +68,7 @@ def _fill(
     # split anything still too long on beats (sparse downbeats, slow songs)
     edges = [start, *cuts, end]
     extra: list[float] = []
-    for a, b in zip(edges[:-1], edges[1:], strict=True):
+    for a, b in itertools.pairwise(edges):
         while b - a > MAX_SHOT + 1e-6:
             cut = _nearest_in(a + min(target, MAX_SHOT), beats, a + MIN_SHOT, min(b, a + MAX_SHOT))
             if cut is None or b - cut < MIN_SHOT:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 
 from agent.planner.cuts import plan_cuts
 from agent.planner.prompts import shot_prompt
@@ -19,7 +20,7 @@ def plan_shots(brief: Brief, analysis: TrackAnalysis) -> list[Shot]:
     low, high = min(levels), max(levels)
     shots: list[Shot] = []
     previous_type = ""
-    for index, (start, end) in enumerate(zip(edges[:-1], edges[1:], strict=True)):
+    for index, (start, end) in enumerate(itertools.pairwise(edges)):
         section = analysis.section_at(start)
         section_no = analysis.sections.index(section)
         relative = (section.energy - low) / (high - low) if high > low else 0.5

@@ -1,11 +1,26 @@
 """Words the rules planner draws from: colours, places, looks and actions per template."""
 
 COLOR_WORDS: dict[str, str] = {
-    "red": "#D62828", "crimson": "#B0122B", "orange": "#F77F00", "amber": "#FFB703",
-    "gold": "#E9C46A", "yellow": "#FFD60A", "green": "#2A9D8F", "emerald": "#06A77D",
-    "teal": "#128C8C", "cyan": "#00B4D8", "blue": "#1D4ED8", "navy": "#14213D",
-    "purple": "#7B2CBF", "violet": "#8338EC", "magenta": "#D6008F", "pink": "#FF6FB5",
-    "white": "#F1FAEE", "black": "#111111", "silver": "#C0C7D1", "neon": "#FF2E88",
+    "red": "#D62828",
+    "crimson": "#B0122B",
+    "orange": "#F77F00",
+    "amber": "#FFB703",
+    "gold": "#E9C46A",
+    "yellow": "#FFD60A",
+    "green": "#2A9D8F",
+    "emerald": "#06A77D",
+    "teal": "#128C8C",
+    "cyan": "#00B4D8",
+    "blue": "#1D4ED8",
+    "navy": "#14213D",
+    "purple": "#7B2CBF",
+    "violet": "#8338EC",
+    "magenta": "#D6008F",
+    "pink": "#FF6FB5",
+    "white": "#F1FAEE",
+    "black": "#111111",
+    "silver": "#C0C7D1",
+    "neon": "#FF2E88",
 }
 
 MOOD_PALETTES: dict[str, list[str]] = {
@@ -33,27 +48,50 @@ LOCATION_WORDS: dict[str, str] = {
 }
 
 TIME_WORDS: dict[str, str] = {
-    "night": "night", "midnight": "night", "dusk": "dusk", "sunset": "dusk",
-    "dawn": "dawn", "sunrise": "dawn", "morning": "day", "day": "day", "noon": "day",
+    "night": "night",
+    "midnight": "night",
+    "dusk": "dusk",
+    "sunset": "dusk",
+    "dawn": "dawn",
+    "sunrise": "dawn",
+    "morning": "day",
+    "day": "day",
+    "noon": "day",
 }
 
 PERSON_WORDS = (
-    "woman", "man", "girl", "boy", "singer", "dancer", "drummer", "guitarist", "rapper",
-    "couple", "kid", "stranger", "skater", "rider",
+    "woman",
+    "man",
+    "girl",
+    "boy",
+    "singer",
+    "dancer",
+    "drummer",
+    "guitarist",
+    "rapper",
+    "couple",
+    "kid",
+    "stranger",
+    "skater",
+    "rider",
 )
 
 DEFAULTS: dict[str, dict[str, object]] = {
     "story": {
         "locations": ["city street with wet asphalt", "neon rooftop above the city"],
-        "characters": [("the lead", "the lead, a young woman in a long coat"),
-                       ("the stranger", "a stranger in a dark jacket")],
+        "characters": [
+            ("the lead", "the lead, a young woman in a long coat"),
+            ("the stranger", "a stranger in a dark jacket"),
+        ],
         "style": "cinematic 35mm film still, anamorphic lens, shallow depth of field",
         "props": ["a flickering neon sign", "a cassette player", "rain on a window"],
     },
     "performance": {
         "locations": ["club stage in haze"],
-        "characters": [("the singer", "the singer in a sequined jacket"),
-                       ("the band", "the band behind the singer")],
+        "characters": [
+            ("the singer", "the singer in a sequined jacket"),
+            ("the band", "the band behind the singer"),
+        ],
         "style": "concert photography, hard rim light, haze, high contrast",
         "props": ["a vintage microphone", "a drum kit under strobes", "guitar strings"],
     },
@@ -68,8 +106,11 @@ DEFAULTS: dict[str, dict[str, object]] = {
 ACTIONS: dict[str, dict[str, list[str]]] = {
     "story": {
         "intro": ["stands still, waiting", "looks out over the city"],
-        "verse": ["walks alone through the crowd", "looks back over the shoulder",
-                  "reads a crumpled note"],
+        "verse": [
+            "walks alone through the crowd",
+            "looks back over the shoulder",
+            "reads a crumpled note",
+        ],
         "chorus": ["runs toward the light", "spins with arms wide", "laughs into the wind"],
         "bridge": ["sits in silence", "closes the eyes and breathes"],
         "outro": ["walks away into the distance", "turns off the light"],
@@ -91,10 +132,25 @@ ACTIONS: dict[str, dict[str, list[str]]] = {
 }
 
 SHOT_PATTERNS: dict[str, list[str]] = {
-    "story": ["wide", "medium", "close-up", "medium", "insert", "close-up", "wide",
-              "extreme-close-up"],
-    "performance": ["wide", "close-up", "medium", "extreme-close-up", "medium", "insert",
-                    "close-up"],
+    "story": [
+        "wide",
+        "medium",
+        "close-up",
+        "medium",
+        "insert",
+        "close-up",
+        "wide",
+        "extreme-close-up",
+    ],
+    "performance": [
+        "wide",
+        "close-up",
+        "medium",
+        "extreme-close-up",
+        "medium",
+        "insert",
+        "close-up",
+    ],
     "abstract": ["wide", "insert", "close-up", "medium", "extreme-close-up", "wide"],
 }
 
