@@ -1,0 +1,52 @@
+"""Video generation: adapters that turn stills into clips, the timeline, and export."""
+
+from videogen.adapter import AdapterInfo, VideoAdapter
+from videogen.errors import (
+    ExportError,
+    GenerationCancelled,
+    MediaError,
+    UnknownAdapterError,
+    VideoGenError,
+    VideoGenInputError,
+)
+from videogen.export import export_video
+from videogen.motion import MotionAdapter
+from videogen.probe import VideoInfo, probe_video
+from videogen.registry import ADAPTERS, adapter_infos, get_adapter
+from videogen.request import CAMERA_MOVES, ClipRequest
+from videogen.timeline import (
+    Gap,
+    Timeline,
+    TimelineClip,
+    Track,
+    Transition,
+    frames_to_seconds,
+    seconds_to_frames,
+)
+
+__all__ = [
+    "ADAPTERS",
+    "CAMERA_MOVES",
+    "AdapterInfo",
+    "ClipRequest",
+    "ExportError",
+    "Gap",
+    "GenerationCancelled",
+    "MediaError",
+    "MotionAdapter",
+    "Timeline",
+    "TimelineClip",
+    "Track",
+    "Transition",
+    "UnknownAdapterError",
+    "VideoAdapter",
+    "VideoGenError",
+    "VideoGenInputError",
+    "VideoInfo",
+    "adapter_infos",
+    "export_video",
+    "frames_to_seconds",
+    "get_adapter",
+    "probe_video",
+    "seconds_to_frames",
+]

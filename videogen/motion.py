@@ -1,0 +1,138 @@
+"""The ``motion`` adapter: beat-synced camera moves over a still, encoded with ffmpeg.
+
+No model and no GPU: push-in / pull-out zooms, pans and tilts across a slightly zoomed
+frame, a slow drift for static shots, and on each pulse a short zoom bump with a
+brightness lift that decays in about 0.15 s.
+"""
+
+import logging
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from videogen._files import check_output_path, partial_path, publish, remove_quietly
+from videogen.adapter import AdapterInfo
+from videogen.camera import luma_table, plan_camera
+from videogen.encoding import check_encoder_options
+from videogen.errors import ExportError, MediaError, VideoGenError
+from videogen.probe import ffmpeg_exe, probe_video
+from videogen.request import ClipRequest
+from videogen.still import fit_cover, load_still, yuv_planes
+
+logger = logging.getLogger(__name__)
+
+
+class MotionAdapter:
+    """Camera moves on the storyboard still; deterministic for a given request."""
+
+    name = "motion"
+    version = "1"
+
+    def __init__(self, *, crf: int = 18, preset: str = "veryfast") -> None:
+        check_encoder_options(crf, preset)
+        self.crf = crf
+        self.preset = preset
+
+    @staticmethod
+    def availability() -> AdapterInfo:
+        """Available wherever the bundled ffmpeg binary is."""
+        try:
+            exe = ffmpeg_exe()
+        except RuntimeError as exc:
+            return AdapterInfo("motion", False, f"ffmpeg binary not found: {exc}")
+        return AdapterInfo("motion", True, f"camera moves on the still, encoded by {exe}")
+
+    def generate(self, request: ClipRequest, out_path: Path) -> Path:
+        """Write the clip for ``request`` to ``out_path`` (replaced atomically) and return it."""
+        out_path = check_output_path(out_path)
+        planes = render_planes(request)
+        temp = partial_path(out_path)
+        started = time.perf_counter()
+        try:
+            self._encode(planes, request, temp)
+            self._check_written(temp, request)
+            publish(temp, out_path)
+        except VideoGenError:
+            remove_quietly(temp)
+            raise
+        except Exception as exc:
+            remove_quietly(temp)
+            raise ExportError(f"writing clip {str(out_path)!r} failed: {exc}") from exc
+        elapsed = time.perf_counter() - started
+        logger.info(
+            "motion clip %s: %d frames %dx%d (%s) in %.2f s (%.0f frames/s)",
+            out_path.name,
+            request.n_frames,
+            request.width,
+            request.height,
+            request.camera,
+            elapsed,
+            request.n_frames / max(elapsed, 1e-9),
+        )
+        return out_path
+
+    def _encode(self, planes: Iterator[bytes], request: ClipRequest, temp: Path) -> None:
+        """Stream raw yuv420p planes into libx264."""
+        from imageio_ffmpeg import write_frames
+
+        writer = write_frames(
+            str(temp),
+            (request.width, request.height),
+            fps=request.fps,
+            quality=None,
+            codec="libx264",
+            macro_block_size=1,
+            pix_fmt_in="yuv420p",
+            pix_fmt_out="yuv420p",
+            ffmpeg_log_level="error",
+            output_params=["-crf", str(self.crf), "-preset", self.preset],
+        )
+        writer.send(None)
+        try:
+            for plane in planes:
+                writer.send(plane)
+        finally:
+            writer.close()
+
+    @staticmethod
+    def _check_written(temp: Path, request: ClipRequest) -> None:
+        """ffmpeg's exit status is not reported by write_frames: check the file instead."""
+        try:
+            info = probe_video(temp, decode=False)
+        except MediaError as exc:
+            raise ExportError(f"ffmpeg did not produce a readable clip: {exc}") from exc
+        if info.n_frames != request.n_frames or (info.width, info.height) != (
+            request.width,
+            request.height,
+        ):
+            raise ExportError(
+                f"ffmpeg wrote {info.n_frames} frames at {info.width}x{info.height}, "
+                f"expected {request.n_frames} at {request.width}x{request.height}"
+            )
+
+
+def render_planes(request: ClipRequest) -> Iterator[bytes]:
+    """The clip's frames as raw yuv420p planes: Y, Cb, Cr for each frame in turn.
+
+    The still is loaded (MediaError if unreadable) before the first plane is produced.
+    """
+    from PIL import Image
+
+    size = (request.width, request.height)
+    half = (request.width // 2, request.height // 2)
+    plan = plan_camera(request)
+    fitted = fit_cover(load_still(request.image), *size, max_zoom=float(plan.zoom.max()))
+    luma, cb, cr = yuv_planes(fitted)
+    boxes = plan.boxes(fitted.width, fitted.height).tolist()
+    chroma_boxes = plan.boxes(cb.width, cb.height).tolist()
+    bilinear = Image.Resampling.BILINEAR
+
+    def planes() -> Iterator[bytes]:
+        for box, cbox, pulse in zip(boxes, chroma_boxes, plan.pulse.tolist(), strict=True):
+            y = luma.resize(size, resample=bilinear, box=box)
+            table = luma_table(pulse, request.intensity) if pulse > 0 else None
+            yield (y if table is None else y.point(table)).tobytes()
+            yield cb.resize(half, resample=bilinear, box=cbox).tobytes()
+            yield cr.resize(half, resample=bilinear, box=cbox).tobytes()
+
+    return planes()
