@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import io
 import logging
 from collections.abc import Callable, Sequence
 
-from PIL import Image, PngImagePlugin
-
 from agent.errors import RenderCancelled
 from agent.studio import Studio
-from imagegen import GenerationCancelled, ImageRequest
+from imagegen import GenerationCancelled, ImageRequest, encode_png
 from storage import cache_get, cache_put
 
 logger = logging.getLogger(__name__)
@@ -49,7 +46,8 @@ def draw_all(
         batch = engine.generate_many([requests[i] for i in missing], cancel=studio.cancel)
         for j, image in batch:
             i = missing[j]
-            ref = studio.media.put_bytes(_png_bytes(image, requests[i], engine.name), ".png")
+            png = encode_png(image, requests[i], engine=engine.name, version=engine.version)
+            ref = studio.media.put_bytes(png, ".png")
             with studio.db.session() as session:
                 cache_put(session, keys[i], kind=stage, media=ref)
             on_each(i, ref)
@@ -60,14 +58,3 @@ def draw_all(
     except GenerationCancelled as exc:
         raise RenderCancelled(f"cancelled during {stage}; finished images are kept") from exc
     return [ref for ref in refs if ref is not None]
-
-
-def _png_bytes(image: Image.Image, request: ImageRequest, engine: str) -> bytes:
-    """PNG whose text chunks record how it was made (prompt, seed, engine)."""
-    info = PngImagePlugin.PngInfo()
-    info.add_text("storybeat:engine", engine)
-    info.add_text("storybeat:seed", str(request.seed))
-    info.add_text("storybeat:prompt", request.prompt)
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG", pnginfo=info, optimize=False)
-    return buffer.getvalue()

@@ -212,7 +212,7 @@ def animate_shots(state: RenderState, runtime: Runtime[Studio]) -> dict[str, Any
                 for t in downbeats
                 if shot.start + 0.05 < t < shot.end
             ),
-            intensity=0.6 + 0.8 * shot.energy,
+            intensity=0.5 + 0.5 * shot.energy,  # ≤ 1: moves stay inside title-safe
             seed=shot.seed,
         )
         key = request.cache_key(adapter.name, adapter.version)

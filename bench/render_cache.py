@@ -28,8 +28,17 @@ def main() -> None:
         env = {**os.environ, "STORYBEAT_DATA_DIR": str(root / "data")}
         times = []
         for name in ("first", "second"):
-            cmd = [sys.executable, "-m", "agent.cli", "render", str(track),
-                   "--resolution", args.resolution, "-o", str(root / f"{name}.mp4")]
+            cmd = [
+                sys.executable,
+                "-m",
+                "agent.cli",
+                "render",
+                str(track),
+                "--resolution",
+                args.resolution,
+                "-o",
+                str(root / f"{name}.mp4"),
+            ]
             start = time.perf_counter()
             proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
             times.append(time.perf_counter() - start)
@@ -37,8 +46,10 @@ def main() -> None:
                 sys.exit(proc.stderr)
             stats = [ln for ln in proc.stderr.splitlines() if " made, " in ln]
             print(f"{name:>6} render: {times[-1]:6.1f} s  ({'; '.join(s[11:] for s in stats)})")
-    print(f"second / first wall time: {times[1] / times[0]:.2f} "
-          f"(first is {times[0] / times[1]:.1f}x slower)")
+    print(
+        f"second / first wall time: {times[1] / times[0]:.2f} "
+        f"(first is {times[0] / times[1]:.1f}x slower)"
+    )
 
 
 if __name__ == "__main__":

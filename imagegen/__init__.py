@@ -10,6 +10,7 @@ from imagegen.errors import (
     ImageGenInputError,
     UnknownEngineError,
 )
+from imagegen.png import drawn_by, encode_png
 from imagegen.previz import PrevizEngine
 from imagegen.registry import ENGINES, engine_infos, get_engine
 from imagegen.request import SHOT_TYPES, ImageRequest, Scene, Subject
@@ -27,6 +28,8 @@ __all__ = [
     "Scene",
     "Subject",
     "UnknownEngineError",
+    "drawn_by",
+    "encode_png",
     "engine_infos",
     "get_engine",
 ]

@@ -21,6 +21,7 @@ from PIL import Image
 from imagegen.colors import RGB, dominant_color, hex_to_rgb, mix
 from imagegen.engine import CancelFn, EngineInfo, ProgressFn, generate_each
 from imagegen.errors import ImageGenInputError
+from imagegen.png import drawn_by
 from imagegen.previz_backdrop import tones_for, view_box
 from imagegen.previz_figures import Look
 from imagegen.previz_framing import Stage, place
@@ -70,13 +71,14 @@ _CACHE_SIZE = 32
 class _Reference:
     thumb: Image.Image
     dominant: RGB
+    sketch: bool = False
 
 
 class PrevizEngine:
     """Storyboard sketch engine; same request, same pixels."""
 
     name = "previz"
-    version = "1"
+    version = "2"
 
     def __init__(self) -> None:
         self._references: dict[tuple[str, int, int], _Reference] = {}
@@ -119,6 +121,7 @@ class PrevizEngine:
             if cached is not None:
                 return cached
             with Image.open(path) as img:
+                sketch = drawn_by(img) == PrevizEngine.name
                 img.draft("RGB", (_THUMB_SIDE, _THUMB_SIDE))
                 thumb = img.convert("RGB")
         except (OSError, Image.DecompressionBombError) as exc:
@@ -126,7 +129,7 @@ class PrevizEngine:
                 f"reference image {str(path)!r} cannot be read: {exc}"
             ) from exc
         thumb.thumbnail((_THUMB_SIDE, _THUMB_SIDE))
-        ref = _Reference(thumb, dominant_color(thumb))
+        ref = _Reference(thumb, dominant_color(thumb), sketch)
         with self._lock:
             if len(self._references) >= _CACHE_SIZE:
                 self._references.pop(next(iter(self._references)))
@@ -134,12 +137,16 @@ class PrevizEngine:
         return ref
 
 
+TITLE_SAFE = 0.1
+
+
 def render(
     width: int, height: int, seed: int, scene: Scene, refs: Sequence[_Reference] = ()
 ) -> Image.Image:
     """Draw one previz frame of exactly ``width``×``height``."""
-    bar = Bar.for_frame(width, height)
-    safe_h = height - bar.height
+    box = title_safe_box(width, height)
+    bar = Bar.for_frame(box[2] - box[0], box[3] - box[1])
+    safe_h = box[3] - bar.height
     tones = tones_for(scene)
     portrait = height > 1.15 * width
     horizon = round(safe_h * ((0.55 if portrait else 0.6) + TILT[scene.composition]))
@@ -173,20 +180,37 @@ def render(
     )
     chars, objs = _looks(scene, refs)
     place(img, stage, scene.shot_type, chars, objs)
-    reference_strip(img, bar, [r.thumb for r in refs])
-    previz_tag(img, bar)
+    inner = img.crop(box)
+    reference_strip(inner, bar, [r.thumb for r in refs])
+    previz_tag(inner, bar)
     shot = f"{scene.shot_type} · {scene.composition}".upper()
-    caption_bar(img, bar, scene.label, shot, scene.caption, tones.accent)
+    caption_bar(inner, bar, scene.label, shot, scene.caption, tones.accent)
+    img.paste(inner, box[:2])
     return img
 
 
+def title_safe_box(width: int, height: int) -> tuple[int, int, int, int]:
+    """The inner 80 % of the frame (broadcast title-safe) that holds every caption and badge.
+
+    Video adapters push, pan and pulse the still; keeping text inside this box means no
+    camera move of up to 10 % per side ever crops it.
+    """
+    dx, dy = round(width * TITLE_SAFE), round(height * TITLE_SAFE)
+    return dx, dy, width - dx, height - dy
+
+
 def _looks(scene: Scene, refs: Sequence[_Reference]) -> tuple[list[Look], list[Look]]:
-    """Characters and objects; the first subject is tinted towards the first reference."""
+    """Characters and objects; the first subject is tinted towards the first photo reference.
+
+    Previz sketches used as references (character sheets) carry no colour the scene does
+    not already have, so they never tint: a character keeps its colour in every frame.
+    """
     chars: list[Look] = []
     objs: list[Look] = []
+    photos = [r for r in refs if not r.sketch]
     for i, subject in enumerate(scene.subjects):
         color = hex_to_rgb(subject.color)
-        if i == 0 and refs:
-            color = mix(color, refs[0].dominant, REFERENCE_TINT)
+        if i == 0 and photos:
+            color = mix(color, photos[0].dominant, REFERENCE_TINT)
         (chars if subject.role == "character" else objs).append(Look.of(subject.name, color))
     return chars, objs

@@ -17,7 +17,9 @@ from audio.ffmpeg import ffmpeg_exe
 def _render(track: Path, out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "agent.cli", "render", str(track), "-o", str(out), *extra],
-        capture_output=True, text=True, env=os.environ,
+        capture_output=True,
+        text=True,
+        env=os.environ,
     )
 
 
@@ -88,8 +90,9 @@ def test_output_must_be_mp4(tmp_path: Path, demo_track: Path) -> None:
     _assert_clean_failure(_render(demo_track, out), out, ".mp4")
 
 
-@pytest.mark.parametrize(("flag", "value"), [("--template", "opera"), ("--aspect", "4:3"),
-                                             ("--resolution", "8k")])
+@pytest.mark.parametrize(
+    ("flag", "value"), [("--template", "opera"), ("--aspect", "4:3"), ("--resolution", "8k")]
+)
 def test_unknown_choice(tmp_path: Path, demo_track: Path, flag: str, value: str) -> None:
     out = tmp_path / "out.mp4"
     _assert_clean_failure(_render(demo_track, out, flag, value), out, value)

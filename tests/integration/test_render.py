@@ -46,8 +46,9 @@ def check_cut(track: Path, video: Path) -> None:
 
 def test_demo_track_renders_a_beat_cut_video(demo_track: Path, tmp_path: Path) -> None:
     out = tmp_path / "demo.mp4"
-    proc = storybeat("render", str(demo_track), "--brief", "neon rooftop, #FF2E88 jacket",
-                     "-o", str(out))
+    proc = storybeat(
+        "render", str(demo_track), "--brief", "neon rooftop, #FF2E88 jacket", "-o", str(out)
+    )
     assert proc.stdout.strip() == str(out)
     f = facts(out)
     assert (f.width, f.height, f.fps) == (1280, 720, 24.0)
@@ -56,8 +57,16 @@ def test_demo_track_renders_a_beat_cut_video(demo_track: Path, tmp_path: Path) -
 
 def test_real_music_renders_a_beat_cut_video(rag_track: Path, tmp_path: Path) -> None:
     out = tmp_path / "rag.mp4"
-    storybeat("render", str(rag_track), "--template", "performance", "--resolution", "360p",
-              "-o", str(out))
+    storybeat(
+        "render",
+        str(rag_track),
+        "--template",
+        "performance",
+        "--resolution",
+        "360p",
+        "-o",
+        str(out),
+    )
     check_cut(rag_track, out)
 
 

@@ -46,8 +46,19 @@ def render_score(
     midi = out.with_suffix(".mid")
     score.write("midi", fp=str(midi))
     subprocess.run(
-        ["fluidsynth", "-ni", "-q", "-g", "0.9", "-r", "44100", "-F", str(out),
-         str(SOUNDFONT), str(midi)],
+        [
+            "fluidsynth",
+            "-ni",
+            "-q",
+            "-g",
+            "0.9",
+            "-r",
+            "44100",
+            "-F",
+            str(out),
+            str(SOUNDFONT),
+            str(midi),
+        ],
         check=True,
         capture_output=True,
     )

@@ -14,7 +14,9 @@ FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run([FFMPEG, "-hide_banner", "-nostdin", *args], capture_output=True, check=False)
+    return subprocess.run(
+        [FFMPEG, "-hide_banner", "-nostdin", *args], capture_output=True, check=False
+    )
 
 
 @dataclass(frozen=True)
@@ -65,8 +67,19 @@ def detect_cuts(path: Path, *, threshold: float = 0.3) -> list[float]:
 def frame_at(path: Path, seconds: float) -> np.ndarray:
     """One decoded RGB frame (height, width, 3)."""
     f = facts(path)
-    out = _run("-ss", f"{seconds:.3f}", "-i", str(path), "-frames:v", "1", "-f", "rawvideo",
-               "-pix_fmt", "rgb24", "-")
+    out = _run(
+        "-ss",
+        f"{seconds:.3f}",
+        "-i",
+        str(path),
+        "-frames:v",
+        "1",
+        "-f",
+        "rawvideo",
+        "-pix_fmt",
+        "rgb24",
+        "-",
+    )
     return np.frombuffer(out.stdout, dtype=np.uint8).reshape(f.height, f.width, 3)
 
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from agent.planner import plan_cuts, plan_shots, write_brief
 from audio import EnergyCurve, Section, TrackAnalysis
 
 
-def _analysis(sections: list[tuple[float, float, str, float]], tempo: float = 120.0) -> TrackAnalysis:
+def _analysis(
+    sections: list[tuple[float, float, str, float]], tempo: float = 120.0
+) -> TrackAnalysis:
     duration = sections[-1][1]
     beat = 60.0 / tempo
     beats = [round(0.25 + i * beat, 4) for i in range(int((duration - 0.25) / beat) + 1)]
@@ -24,8 +28,12 @@ def _analysis(sections: list[tuple[float, float, str, float]], tempo: float = 12
 
 
 SONG = _analysis(
-    [(0.0, 16.0, "intro", 0.3), (16.0, 48.0, "verse", 0.6), (48.0, 80.0, "chorus", 0.95),
-     (80.0, 96.0, "outro", 0.35)]
+    [
+        (0.0, 16.0, "intro", 0.3),
+        (16.0, 48.0, "verse", 0.6),
+        (48.0, 80.0, "chorus", 0.95),
+        (80.0, 96.0, "outro", 0.35),
+    ]
 )
 
 
@@ -34,7 +42,7 @@ def test_every_cut_is_a_beat_and_shots_stay_short() -> None:
     assert cuts, "a 96 s song needs cuts"
     assert set(cuts) <= set(SONG.beats)
     edges = [0.0, *cuts, SONG.duration]
-    lengths = [b - a for a, b in zip(edges[:-1], edges[1:], strict=True)]
+    lengths = [b - a for a, b in itertools.pairwise(edges)]
     assert max(lengths) <= 10.0
     assert min(lengths) >= 1.2
 
@@ -58,7 +66,7 @@ def test_shots_cover_the_song_without_gaps() -> None:
     brief = write_brief("", template="story", analysis=SONG, uploads=[])
     shots = plan_shots(brief, SONG)
     assert shots[0].start == 0.0 and shots[-1].end == pytest.approx(SONG.duration)
-    for a, b in zip(shots, shots[1:], strict=False):
+    for a, b in itertools.pairwise(shots):
         assert a.end == b.start
         assert a.shot_type != b.shot_type
     assert all(30 <= len(s.prompt.split()) <= 80 for s in shots)
@@ -76,7 +84,10 @@ def test_templates_give_their_own_look(template: str) -> None:
 
 def test_brief_keeps_the_users_hex_colours_and_places() -> None:
     brief = write_brief(
-        "a dancer in the desert at dawn wearing #12AB34", template="story", analysis=SONG, uploads=[]
+        "a dancer in the desert at dawn wearing #12AB34",
+        template="story",
+        analysis=SONG,
+        uploads=[],
     )
     assert brief.palette[0] == "#12AB34"
     assert any("desert" in loc.description for loc in brief.locations)

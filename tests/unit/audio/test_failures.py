@@ -83,7 +83,12 @@ def test_truncated_mp3(tmp_path: Path, demo_track: Path) -> None:
 
 def test_common_formats_decode_to_the_same_length(tmp_path: Path) -> None:
     source = _wav(tmp_path / "tone.wav", 4.0)
-    for ext, codec in ((".flac", "flac"), (".ogg", "libvorbis"), (".m4a", "aac"), (".mp3", "libmp3lame")):
+    for ext, codec in (
+        (".flac", "flac"),
+        (".ogg", "libvorbis"),
+        (".m4a", "aac"),
+        (".mp3", "libmp3lame"),
+    ):
         out = tmp_path / f"tone{ext}"
         subprocess.run(
             [ffmpeg_exe(), "-v", "error", "-i", str(source), "-c:a", codec, str(out)], check=True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import time
 from pathlib import Path
@@ -19,6 +20,8 @@ from imagegen import (
     PrevizEngine,
     Scene,
     Subject,
+    drawn_by,
+    encode_png,
 )
 from imagegen.previz_backdrop import tones_for
 from imagegen.previz_grade import grade
@@ -199,9 +202,15 @@ def test_time_of_day_changes_the_sky() -> None:
 def test_frame_is_labelled_previz_and_captioned() -> None:
     pixels = _draw(_request())
     height, width, _ = pixels.shape
-    assert _near(pixels[: height // 8, -width // 4 :], (255, 206, 0), tol=2).sum() > 1000
-    bottom = pixels[-height // 6 :]
-    uncaptioned = _draw(_request(caption="", label=""))[-height // 6 :]
+    # both sit inside the title-safe box (inner 80 %), where camera moves never crop them
+    assert (
+        _near(
+            pixels[height // 10 : height // 4, -width // 3 : -width // 10], (255, 206, 0), tol=2
+        ).sum()
+        > 1000
+    )
+    bottom = pixels[-height // 3 : -height // 10]
+    uncaptioned = _draw(_request(caption="", label=""))[-height // 3 : -height // 10]
     assert (
         _near(bottom, (244, 244, 240), tol=8).sum()
         > _near(uncaptioned, (244, 244, 240), tol=8).sum() + 200
@@ -220,6 +229,32 @@ def test_reference_tints_first_subject_and_shows_thumbnail(tmp_path: Path) -> No
     halfway = (round((0xE4 + 30) / 2), round((0x57 + 60) / 2), round((0x2E + 200) / 2))
     assert _mask(tinted, MARA_RGB).sum() == 0
     assert _mask(tinted, halfway).mean() > 0.8 * _mask(plain, MARA_RGB).mean()
+
+
+def test_previz_sketch_as_reference_keeps_the_characters_colour(tmp_path: Path) -> None:
+    sheet_request = _request(subjects=[MARA])
+    engine = PrevizEngine()
+    sheet = tmp_path / "sheet.png"
+    sheet.write_bytes(
+        encode_png(engine.generate(sheet_request), sheet_request, engine="previz", version="2")
+    )
+    plain = _draw(_request(subjects=[MARA]))
+    with_sheet = _draw(_request(subjects=[MARA], references=(sheet,)))
+    assert _mask(with_sheet, MARA_RGB).mean() > 0.8 * _mask(plain, MARA_RGB).mean()
+
+
+def test_png_records_how_the_image_was_made(tmp_path: Path) -> None:
+    ref = tmp_path / "ref.png"
+    Image.new("RGB", (64, 64), "blue").save(ref)
+    request = _request(references=(ref,))
+    data = encode_png(PrevizEngine().generate(request), request, engine="previz", version="2")
+    out = tmp_path / "frame.png"
+    out.write_bytes(data)
+    with Image.open(out) as image:
+        assert drawn_by(image) == "previz"
+        assert image.info["storybeat:seed"] == str(request.seed)
+        assert image.info["storybeat:prompt"] == request.prompt
+        assert image.info["storybeat:references"] == hashlib.sha256(ref.read_bytes()).hexdigest()
 
 
 def test_unreadable_reference_is_named(tmp_path: Path) -> None:

@@ -24,7 +24,7 @@ def test_registry_keys_are_lower_case() -> None:
 def test_get_engine_is_case_insensitive(name: str) -> None:
     engine = get_engine(name)
     assert isinstance(engine, PrevizEngine)
-    assert (engine.name, engine.version) == ("previz", "1")
+    assert engine.name == "previz" and engine.version
 
 
 def test_engine_from_registry_draws() -> None:

@@ -1,0 +1,59 @@
+"""The CLI surface that needs no rendering: doctor, analyze, argument errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from agent.cli import main
+
+
+def test_doctor_reports_engines_adapters_database_and_devices(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["doctor", "--json"]) == 0
+    checks = {(c["area"], c["name"]): c for c in json.loads(capsys.readouterr().out)}
+    assert checks[("image engine", "previz")]["ok"]
+    assert checks[("video adapter", "motion")]["ok"]
+    assert checks[("system", "database")]["ok"]
+    assert checks[("system", "ffmpeg")]["ok"]
+    assert not checks[("weights", "flux2")]["ok"]
+    assert "cpu" in checks[("devices", "torch")]["detail"]
+
+
+def test_doctor_sees_a_weights_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "model_index.json").write_text("{}")
+    monkeypatch.setenv("STORYBEAT_FLUX2_WEIGHTS", str(tmp_path))
+    main(["doctor", "--json"])
+    checks = {c["name"]: c for c in json.loads(capsys.readouterr().out)}
+    assert checks["flux2"]["ok"]
+
+
+def test_doctor_fails_on_an_unreachable_database(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("STORYBEAT_DATABASE_URL", "postgresql://nobody:secret@127.0.0.1:1/none")
+    assert main(["doctor"]) == 1
+    out = capsys.readouterr().out
+    assert "secret" not in out
+    assert "database" in out
+
+
+def test_analyze_prints_the_stable_json_shape(
+    demo_track: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["analyze", str(demo_track), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert {"tempo", "duration", "beats", "downbeats", "sections"} <= set(data)
+    assert data["sections"][0]["start"] == 0.0
+
+
+def test_negative_length_limit_is_refused(
+    demo_track: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["analyze", str(demo_track), "--max-minutes", "-1"]) == 2
+    assert "--max-minutes" in capsys.readouterr().err
