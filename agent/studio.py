@@ -50,7 +50,12 @@ class Studio:
         return self.stats.setdefault(stage, StageStats())
 
 
-def open_studio(settings: Settings, **hooks: object) -> Studio:
+def open_studio(
+    settings: Settings,
+    *,
+    on_progress: ProgressFn = _no_progress,
+    on_event: EventFn = _no_event,
+) -> Studio:
     """Open the database (migrating it), the media store and the configured engines."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     return Studio(
@@ -59,5 +64,6 @@ def open_studio(settings: Settings, **hooks: object) -> Studio:
         media=MediaStore(settings.media_dir),
         engine=get_engine(settings.image_engine),
         adapter=get_adapter(settings.video_adapter),
-        **hooks,  # type: ignore[arg-type]
+        on_progress=on_progress,
+        on_event=on_event,
     )

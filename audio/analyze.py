@@ -22,11 +22,8 @@ ANALYSIS_RATE = 22_050
 
 def content_hash(path: Path) -> str:
     """sha256 of the file's bytes: the cache key of everything derived from it."""
-    digest = hashlib.sha256()
     with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def analyze(
@@ -37,12 +34,12 @@ def analyze(
 ) -> TrackAnalysis:
     """Analyse a track, reusing a cached result for identical file contents."""
     path = Path(path)
-    if path.is_file() and cache_dir is not None:
-        cached = load_cached(cache_dir, content_hash(path))
+    digest = content_hash(path) if path.is_file() else ""
+    if digest and cache_dir is not None:
+        cached = load_cached(cache_dir, digest)
         if cached is not None:
             return cached
     track = load_track(path, max_duration=max_duration)
-    digest = content_hash(path)
     result = analyze_decoded(track, digest)
     if cache_dir is not None:
         store_cached(cache_dir, result)

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 import io
-from pathlib import Path
 
 from PIL import Image, PngImagePlugin
 
-from imagegen.request import ImageRequest
+from imagegen.request import ImageRequest, file_sha256
 
 ENGINE_KEY = "storybeat:engine"
 
@@ -21,7 +19,7 @@ def encode_png(image: Image.Image, request: ImageRequest, *, engine: str, versio
     info.add_text("storybeat:prompt", request.prompt)
     info.add_text("storybeat:seed", str(request.seed))
     info.add_text("storybeat:size", f"{request.width}x{request.height}")
-    hashes = [hashlib.sha256(Path(p).read_bytes()).hexdigest() for p in request.references]
+    hashes = [file_sha256(p) for p in request.references]
     info.add_text("storybeat:references", ",".join(hashes))
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", pnginfo=info)

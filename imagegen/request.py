@@ -207,18 +207,16 @@ class ImageRequest(_Frozen):
     def cache_key(self, engine_name: str, engine_version: str) -> str:
         """Hex sha256 of the request, its references' contents and the engine identity."""
         fields = self.model_dump(mode="json")
-        fields["references"] = [_file_sha256(p) for p in self.references]
+        fields["references"] = [file_sha256(p) for p in self.references]
         payload = {"engine": engine_name, "engine_version": engine_version, "request": fields}
         text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
+def file_sha256(path: Path) -> str:
+    """Content hash of a reference image (how caches and PNG metadata name it)."""
     try:
         with path.open("rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(block)
+            return hashlib.file_digest(fh, "sha256").hexdigest()
     except OSError as exc:
         raise ImageGenInputError(f"reference image {str(path)!r} cannot be read: {exc}") from exc
-    return digest.hexdigest()

@@ -29,12 +29,9 @@ def check_ref(ref: str) -> str:
 
 
 def file_sha256(path: Path) -> str:
-    """Return the hex SHA-256 of a file, read in 1 MiB chunks."""
-    digest = hashlib.sha256()
+    """Return the hex SHA-256 of a file (streamed)."""
     with open(path, "rb") as f:
-        while chunk := f.read(CHUNK_SIZE):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def _normalise_ext(ext: str) -> str:

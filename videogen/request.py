@@ -24,14 +24,11 @@ def check_frame_side(name: str, value: int) -> int:
 
 def file_sha256(path: Path) -> str:
     """Hex sha256 of a file's bytes; MediaError if it cannot be read."""
-    digest = hashlib.sha256()
     try:
         with path.open("rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(block)
+            return hashlib.file_digest(fh, "sha256").hexdigest()
     except OSError as exc:
         raise MediaError(f"cannot read media file {str(path)!r}: {exc.strerror or exc}") from exc
-    return digest.hexdigest()
 
 
 class ClipRequest(VideoGenModel):
