@@ -3,10 +3,47 @@
 from __future__ import annotations
 
 import bisect
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
-ANALYSIS_VERSION = "1"
+ANALYSIS_VERSION = "2"
+PITCH_CLASSES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
+
+
+class Key(BaseModel):
+    """Tonal centre and mode, e.g. A minor."""
+
+    tonic: str = Field(description="pitch class, one of " + " ".join(PITCH_CLASSES))
+    mode: Literal["major", "minor"]
+    confidence: float = Field(ge=0.0, le=1.0)
+
+    @property
+    def name(self) -> str:
+        return f"{self.tonic} {self.mode}"
+
+
+class Mood(BaseModel):
+    """Valence (sad 0 … happy 1), arousal (calm 0 … excited 1) and tags the planner can use."""
+
+    valence: float = Field(ge=0.0, le=1.0)
+    arousal: float = Field(ge=0.0, le=1.0)
+    tags: list[str]
+
+
+class TimeRegion(BaseModel):
+    """A stretch of time, e.g. where a voice is present."""
+
+    start: float
+    end: float
+
+
+class LyricLine(BaseModel):
+    """One timed line of lyrics."""
+
+    start: float
+    end: float
+    text: str
 
 
 class Section(BaseModel):
@@ -47,8 +84,17 @@ class TrackAnalysis(BaseModel):
     beats: list[float]
     downbeats: list[float]
     beats_per_bar: int = 4
+    meter: str = Field(default="4/4", description="4/4, 3/4 or 6/8")
+    steady_beat: bool = Field(
+        default=True, description="False for speech, ambient or free time: beats are then empty"
+    )
+    beat_confidence: float = Field(default=1.0, ge=0.0, le=1.0)
     sections: list[Section]
     energy: EnergyCurve
+    key: Key | None = None
+    mood: Mood | None = None
+    vocals: list[TimeRegion] = Field(default_factory=list)
+    lyrics: list[LyricLine] = Field(default_factory=list)
 
     def section_at(self, time: float) -> Section:
         starts = [s.start for s in self.sections]
