@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from audio.decode import MAX_DURATION, DecodedTrack, load_track
+from audio.features import compute_features
 from audio.models import ANALYSIS_VERSION, TrackAnalysis
 from audio.rhythm import track_rhythm
 from audio.structure import energy_curve, find_sections
@@ -50,10 +51,11 @@ def analyze_decoded(track: DecodedTrack, digest: str) -> TrackAnalysis:
     """Run the analysis on already-decoded samples."""
     y = track.mono(ANALYSIS_RATE)
     y = y - float(np.mean(y))  # DC offset would bias the onset envelope
-    rhythm = track_rhythm(y, ANALYSIS_RATE)
+    features = compute_features(y, ANALYSIS_RATE)
+    rhythm = track_rhythm(features)
     energy = energy_curve(y, ANALYSIS_RATE)
     sections = find_sections(
-        y, ANALYSIS_RATE, downbeats=rhythm.downbeats, duration=track.duration, energy=energy
+        features, downbeats=rhythm.downbeats, duration=track.duration, energy=energy
     )
     return TrackAnalysis(
         content_hash=digest,
@@ -62,6 +64,9 @@ def analyze_decoded(track: DecodedTrack, digest: str) -> TrackAnalysis:
         beats=[round(float(t), 4) for t in rhythm.beats],
         downbeats=[round(float(t), 4) for t in rhythm.downbeats],
         beats_per_bar=rhythm.beats_per_bar,
+        meter=rhythm.meter,
+        steady_beat=rhythm.steady,
+        beat_confidence=rhythm.confidence,
         sections=sections,
         energy=energy,
     )

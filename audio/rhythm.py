@@ -1,12 +1,23 @@
-"""Tempo, beats and downbeats from librosa's onset envelope and beat tracker."""
+"""Tempo (steady or changing), beats, meter and downbeats, with a confidence.
+
+librosa's dynamic-programming tracker runs on an onset envelope that weights bass and
+kick onsets, with a per-frame tempo curve when the tempo moves; beats are then moved onto
+the attacks they stand for. Music with no steady pulse (speech, ambience, noise) gets no
+beats at all instead of an invented grid.
+"""
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
 
-HOP = 512
+from audio.features import FINE_HOP, HOP, Features
+
+MIN_CLARITY = 0.2  # pulse clarity below this: no steady beat
+TEMPO_RANGE = (40.0, 220.0)
+TIGHTNESS = 400  # stay on the grid through syncopation (librosa's default 100 slips a half beat)
 
 
 @dataclass(frozen=True)
@@ -15,75 +26,179 @@ class Rhythm:
     beats: np.ndarray
     downbeats: np.ndarray
     beats_per_bar: int
+    meter: str
+    steady: bool
+    confidence: float
 
 
-def track_rhythm(y: np.ndarray, sr: int, *, beats_per_bar: int = 4) -> Rhythm:
-    """Beat times (s) by dynamic programming over the onset envelope; downbeats by phase.
-
-    The downbeat phase is the one whose beats carry the most low-frequency onset
-    energy (kick drums, bass notes) plus harmonic change (chords move on the bar).
-    """
+def track_rhythm(features: Features) -> Rhythm:
+    """Beats, downbeats (s) and meter of a track; no beats when there is no steady pulse."""
     import librosa
 
-    onset = librosa.onset.onset_strength(y=y, sr=sr, hop_length=HOP, aggregate=np.median)
-    tempo, frames = librosa.beat.beat_track(
-        onset_envelope=onset, sr=sr, hop_length=HOP, start_bpm=110.0, units="frames"
+    env = _pulse_envelope(features)
+    clarity = pulse_clarity(env, features.frame_rate)
+    if clarity < MIN_CLARITY:
+        empty = np.zeros(0)
+        return Rhythm(0.0, empty, empty, 4, "4/4", False, round(clarity, 3))
+    bpm = _tempo_curve(env, features.sr)
+    _, frames = librosa.beat.beat_track(
+        onset_envelope=env,
+        sr=features.sr,
+        hop_length=HOP,
+        bpm=bpm,
+        tightness=TIGHTNESS,
+        trim=False,
+        units="frames",
     )
-    frames = np.asarray(frames, dtype=int)
-    beats = _align_to_onsets(librosa.frames_to_time(frames, sr=sr, hop_length=HOP), y, sr)
-    if frames.size >= 2:
-        tempo_value = float(60.0 / np.median(np.diff(beats)))
-    else:
-        tempo_value = float(np.atleast_1d(tempo)[0])
-    phase = _downbeat_phase(y, sr, frames, beats_per_bar)
-    downbeats = beats[phase::beats_per_bar] if frames.size else beats
-    return Rhythm(tempo_value, beats, downbeats, beats_per_bar)
+    frames = _inside_music(np.asarray(frames, dtype=int), features)
+    beats = librosa.frames_to_time(frames, sr=features.sr, hop_length=HOP)
+    beats = _align_to_onsets(beats, features)
+    tempo = float(60.0 / np.median(np.diff(beats))) if beats.size >= 2 else float(np.median(bpm))
+    per_bar, meter = _meter(features, frames)
+    phase = _downbeat_phase(features, frames, per_bar)
+    downbeats = beats[phase::per_bar] if beats.size else beats
+    confidence = min(1.0, clarity / 0.6)
+    return Rhythm(tempo, beats, downbeats, per_bar, meter, True, round(confidence, 3))
 
 
-def _align_to_onsets(beats: np.ndarray, y: np.ndarray, sr: int) -> np.ndarray:
+def _pulse_envelope(features: Features) -> np.ndarray:
+    """Full-band onsets plus bass/kick onsets (they sit on the beat, melodies often don't)."""
+    full = features.onset / (features.onset.max() + 1e-9)
+    low = features.low_onset / (features.low_onset.max() + 1e-9)
+    return full + 0.6 * low
+
+
+def pulse_clarity(env: np.ndarray, frame_rate: float) -> float:
+    """Highest normalised autocorrelation of the onset envelope at beat-like lags (0 … 1)."""
+    x = env - env.mean()
+    if x.size < 4 or not np.any(x):
+        return 0.0
+    n = 1 << int(np.ceil(np.log2(2 * x.size)))
+    spectrum = np.fft.rfft(x, n)
+    acf = np.fft.irfft(spectrum * np.conj(spectrum))[: x.size]
+    acf /= acf[0]
+    lo = int(frame_rate * 60.0 / TEMPO_RANGE[1])
+    hi = min(int(frame_rate * 60.0 / TEMPO_RANGE[0]), x.size - 1)
+    return float(max(acf[lo:hi].max(), 0.0)) if hi > lo else 0.0
+
+
+def _tempo_curve(env: np.ndarray, sr: int) -> float | np.ndarray:
+    """One tempo when the song keeps it, else a smoothed per-frame tempo.
+
+    A passage only gets its own tempo when the song's overall tempo no longer explains
+    its onsets: syncopation (a rag's 3+3+2) shows up as a strong 4/3 periodicity, but the
+    overall pulse is still there, whereas after a real tempo change it is gone.
+    """
+    import librosa
+    import scipy.ndimage
+
+    overall = float(librosa.feature.tempo(onset_envelope=env, sr=sr, hop_length=HOP)[0])
+    gram = librosa.feature.tempogram(onset_envelope=env, sr=sr, hop_length=HOP, win_length=384)
+    bpms = librosa.tempo_frequencies(gram.shape[0], sr=sr, hop_length=HOP)
+    usable = (bpms >= TEMPO_RANGE[0]) & (bpms <= TEMPO_RANGE[1])
+    gram = np.where(usable[:, None], gram, 0.0)[:, : env.size]
+    near = np.abs(np.log2(np.maximum(bpms, 1e-6) / overall)) < 0.04
+    support = gram[near].max(axis=0) / (gram.max(axis=0) + 1e-9)
+    local = bpms[np.argmax(gram, axis=0)]
+    for factor in (2.0, 0.5):  # octave slips are not tempo changes
+        folded = local * factor
+        better = np.abs(np.log2(folded / overall)) < np.abs(np.log2(local / overall)) - 0.5
+        local = np.where(better, folded, local)
+    window = max(int(12.0 * sr / HOP), 1)
+    lost = scipy.ndimage.uniform_filter1d(support, size=window) < 0.5
+    curve = np.where(lost, local, overall)
+    curve = scipy.ndimage.median_filter(curve, size=window, mode="nearest")
+    if np.mean(np.abs(np.log2(curve / overall)) > 0.05) < 0.15:
+        return overall
+    return curve
+
+
+def _inside_music(frames: np.ndarray, features: Features) -> np.ndarray:
+    """Drop beats in leading/trailing silence (the tracker fills them with a grid)."""
+    if frames.size == 0:
+        return frames
+    loud = 20 * np.log10(features.rms + 1e-9)
+    alive = np.flatnonzero(loud > loud.max() - 45)
+    if alive.size == 0:
+        return frames[:0]
+    first, last = alive[0] - 2, alive[-1] + 2
+    return frames[(frames >= first) & (frames <= last)]
+
+
+def _align_to_onsets(beats: np.ndarray, features: Features) -> np.ndarray:
     """Move each beat onto the attack it stands for, when a clear one is within 70 ms.
 
     The tracker works on a coarse (23 ms), smeared envelope whose peaks trail the
     attacks; a fine envelope puts cuts on the hit itself.
     """
-    import librosa
-
-    fine_hop = 128
-    env = librosa.onset.onset_strength(y=y, sr=sr, hop_length=fine_hop, n_fft=1024, center=True)
+    env = features.fine_onset
     if env.size == 0 or beats.size == 0:
         return beats
     strong = float(env.mean() + env.std())
-    reach = int(0.07 * sr / fine_hop)
+    reach = int(0.07 * features.sr / FINE_HOP)
     aligned = beats.copy()
     for i, t in enumerate(beats):
-        c = round(t * sr / fine_hop)
+        c = round(t * features.sr / FINE_HOP)
         lo, hi = max(c - reach, 0), min(c + reach + 1, env.size)
         if hi <= lo:
             continue
         peak = lo + int(np.argmax(env[lo:hi]))
         if env[peak] >= strong:
-            aligned[i] = peak * fine_hop / sr
+            aligned[i] = peak * FINE_HOP / features.sr
     return aligned
 
 
-def _downbeat_phase(y: np.ndarray, sr: int, frames: np.ndarray, per_bar: int) -> int:
+def _beat_accents(features: Features, frames: np.ndarray) -> np.ndarray:
+    """Per-beat evidence of a bar start: bass/kick onset and harmonic change (z-scores)."""
     import librosa
 
-    if frames.size < 2 * per_bar:
-        return 0
-    mel = librosa.feature.melspectrogram(y=y, sr=sr, hop_length=HOP, n_mels=64, fmax=8000)
-    low = librosa.onset.onset_strength(S=librosa.power_to_db(mel[:6]), sr=sr, hop_length=HOP)
-    chroma = librosa.feature.chroma_stft(y=y, sr=sr, hop_length=HOP)
-    synced = librosa.util.sync(chroma, frames.tolist(), aggregate=np.median)
+    frames = np.minimum(frames, features.onset.size - 1)
+    kick = features.low_onset[frames]
+    synced = librosa.util.sync(features.chroma, frames.tolist(), aggregate=np.median)
+    unit = synced / (np.linalg.norm(synced, axis=0, keepdims=True) + 1e-9)
     change = np.zeros(frames.size)
-    norms = np.linalg.norm(synced, axis=0) + 1e-9
-    unit = synced / norms
-    # synced column i covers beats i-1 .. i (column 0 is before the first beat)
+    # column i of `synced` spans beats i-1 .. i; compare the spans either side of beat i
     for i in range(1, min(frames.size, unit.shape[1] - 1)):
         change[i] = 1.0 - float(unit[:, i] @ unit[:, i + 1])
-    kick = low[np.minimum(frames, low.size - 1)]
-    score = _z(kick) + _z(change)
-    means = [score[p::per_bar].mean() for p in range(per_bar)]
+    return _z(kick) + _z(change)
+
+
+def _meter(features: Features, frames: np.ndarray) -> tuple[int, str]:
+    """Beats per bar (2, 3 or 4) and the meter name; compound time reads as 6/8."""
+    if frames.size < 16:
+        return 4, "4/4"
+    accents = _beat_accents(features, frames)
+    contrast = {}
+    for per_bar in (2, 3, 4):
+        means = [accents[p::per_bar].mean() for p in range(per_bar)]
+        contrast[per_bar] = max(means) - float(np.mean(means))
+    if contrast[3] > 1.15 * max(contrast[2], contrast[4]):
+        return 3, "3/4"
+    if _ternary(features, frames):
+        return 2, "6/8"
+    return 4, "4/4"
+
+
+def _ternary(features: Features, frames: np.ndarray) -> bool:
+    """Do beats divide in three (compound time) rather than two?"""
+    env = features.onset
+    thirds, halves = [], []
+    for a, b in itertools.pairwise(frames):
+        span = b - a
+        if span < 6:
+            continue
+        thirds.append(max(env[a + round(span / 3)], env[a + round(2 * span / 3)]))
+        halves.append(env[a + round(span / 2)])
+    if len(thirds) < 8:
+        return False
+    return float(np.median(thirds)) > 1.3 * float(np.median(halves))
+
+
+def _downbeat_phase(features: Features, frames: np.ndarray, per_bar: int) -> int:
+    if frames.size < 2 * per_bar:
+        return 0
+    accents = _beat_accents(features, frames)
+    means = [accents[p::per_bar].mean() for p in range(per_bar)]
     return int(np.argmax(means))
 
 

@@ -6,9 +6,9 @@ import itertools
 
 import numpy as np
 
+from audio.features import HOP, Features
 from audio.models import EnergyCurve, Section
 
-HOP = 512
 ENERGY_HOP = 0.25
 FLOOR_DB = -60.0
 
@@ -28,8 +28,7 @@ def energy_curve(y: np.ndarray, sr: int) -> EnergyCurve:
 
 
 def find_sections(
-    y: np.ndarray,
-    sr: int,
+    features: Features,
     *,
     downbeats: np.ndarray,
     duration: float,
@@ -37,7 +36,7 @@ def find_sections(
 ) -> list[Section]:
     """Split the track at bar lines where timbre, harmony or loudness change most."""
     bars = _bar_grid(downbeats, duration)
-    boundaries = _novelty_boundaries(y, sr, bars, duration)
+    boundaries = _novelty_boundaries(features, bars, duration)
     edges = [0.0, *boundaries, duration]
     spans = [(a, b) for a, b in itertools.pairwise(edges) if b - a > 1e-3]
     levels = [energy.mean(a, b) for a, b in spans]
@@ -54,18 +53,19 @@ def _bar_grid(downbeats: np.ndarray, duration: float) -> np.ndarray:
     return np.arange(0.0, duration, 4.0)
 
 
-def _novelty_boundaries(y: np.ndarray, sr: int, bars: np.ndarray, duration: float) -> list[float]:
+def _novelty_boundaries(features: Features, bars: np.ndarray, duration: float) -> list[float]:
     """Foote novelty on a bar-synchronous self-similarity matrix."""
     import librosa
 
     if bars.size < 8:
         return []
-    frames = librosa.time_to_frames(bars, sr=sr, hop_length=HOP)
-    chroma = librosa.feature.chroma_stft(y=y, sr=sr, hop_length=HOP)
-    mfcc = librosa.feature.mfcc(y=y, sr=sr, hop_length=HOP, n_mfcc=13)
-    rms = librosa.feature.rms(y=y, hop_length=HOP)
-    loud = librosa.amplitude_to_db(rms + 1e-6)
-    feats = [librosa.util.sync(f, frames.tolist(), aggregate=np.mean) for f in (chroma, mfcc, loud)]
+    frames = librosa.time_to_frames(bars, sr=features.sr, hop_length=HOP)
+    frames = np.minimum(frames, features.onset.size - 1)
+    loud = 20 * np.log10(features.rms[np.newaxis, :] + 1e-6)
+    feats = [
+        librosa.util.sync(f, frames.tolist(), aggregate=np.mean)
+        for f in (features.chroma, features.mfcc, loud)
+    ]
     stacked = np.vstack([_standardise(f) * w for f, w in zip(feats, (1.0, 1.0, 2.0), strict=True)])
     stacked = stacked[:, 1 : bars.size]  # one column per bar, from the first downbeat
     n = stacked.shape[1]

@@ -18,8 +18,8 @@ def plan_cuts(analysis: TrackAnalysis) -> list[float]:
     Inside a section the target shot length is 1, 2 or 4 bars by relative energy.
     """
     beats = sorted(analysis.beats)
-    if len(beats) < 2:
-        return []
+    if not analysis.steady_beat or len(beats) < 2:
+        return phrase_cuts(analysis)
     downbeats = sorted(analysis.downbeats) or beats
     beat_len = (beats[-1] - beats[0]) / max(len(beats) - 1, 1)
     bar_len = beat_len * analysis.beats_per_bar
@@ -39,6 +39,32 @@ def plan_cuts(analysis: TrackAnalysis) -> list[float]:
         if end < analysis.duration:
             cuts.append(end)
     return sorted(set(c for c in cuts if 0 < c < analysis.duration))
+
+
+def phrase_cuts(analysis: TrackAnalysis, *, length: float = 5.0) -> list[float]:
+    """Cuts for music without a steady beat (ambient, speech, free time).
+
+    Section boundaries first; inside a section, about every `length` seconds, on the
+    strongest rise in loudness near that point (a new phrase or entry), never on a grid.
+    """
+    energy = analysis.energy
+    rises = [b - a for a, b in zip(energy.values[:-1], energy.values[1:], strict=True)]
+    anchors = [0.0] + [s.start for s in analysis.sections[1:]] + [analysis.duration]
+    cuts: list[float] = []
+    for start, end in itertools.pairwise(anchors):
+        t = start
+        while end - t > 1.6 * length:
+            lo = int((t + 0.7 * length) / energy.hop)
+            hi = int((t + 1.3 * length) / energy.hop)
+            window = rises[lo:hi]
+            if not window:
+                break
+            best = lo + max(range(len(window)), key=window.__getitem__)
+            t = (best + 1) * energy.hop
+            cuts.append(round(t, 3))
+        if end < analysis.duration:
+            cuts.append(end)
+    return sorted(c for c in set(cuts) if MIN_SHOT <= c <= analysis.duration - MIN_SHOT)
 
 
 def _target_length(relative_energy: float, bar_len: float) -> float:

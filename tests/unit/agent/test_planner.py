@@ -105,6 +105,21 @@ def test_uploaded_reference_goes_to_the_lead() -> None:
     assert all("upload-1" in s.references for s in shots if s.subject == lead)
 
 
-def test_no_beats_means_no_invented_cuts() -> None:
-    quiet = SONG.model_copy(update={"beats": [], "downbeats": []})
-    assert plan_cuts(quiet) == []
+def test_without_a_steady_beat_cuts_follow_phrases_not_a_grid() -> None:
+    values = [0.2 + 0.6 * ((i // 12) % 2) for i in range(int(SONG.duration * 4))]
+    ambient = SONG.model_copy(
+        update={
+            "beats": [],
+            "downbeats": [],
+            "steady_beat": False,
+            "energy": EnergyCurve(hop=0.25, values=values),
+        }
+    )
+    cuts = plan_cuts(ambient)
+    edges = [0.0, *cuts, ambient.duration]
+    gaps = [b - a for a, b in itertools.pairwise(edges)]
+    assert max(gaps) <= 10.0 and min(gaps) >= 1.2
+    rises = {round(0.25 * i, 3) for i in range(1, len(values)) if values[i] > values[i - 1]}
+    assert sum(c in rises for c in cuts) >= len(cuts) // 2, "cuts should sit on phrase entries"
+    for boundary in (16.0, 48.0, 80.0):
+        assert boundary in cuts
