@@ -18,12 +18,12 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-# fluidsynth + the GM soundfont render real music (music21's scores) for the tests.
+# Test-only: fluidsynth + the GM soundfont render real music (music21 scores); espeak-ng speaks.
 sysdeps:
-	@if ! command -v fluidsynth >/dev/null 2>&1 || [ ! -f $(SOUNDFONT) ]; then \
-	  echo "installing fluidsynth and fluid-soundfont-gm with apt"; \
+	@if ! command -v fluidsynth >/dev/null 2>&1 || ! command -v espeak-ng >/dev/null 2>&1 || [ ! -f $(SOUNDFONT) ]; then \
+	  echo "installing fluidsynth, fluid-soundfont-gm and espeak-ng with apt"; \
 	  $(SUDO) apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq fluidsynth fluid-soundfont-gm; \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq fluidsynth fluid-soundfont-gm espeak-ng; \
 	fi
 
 demo: setup

@@ -42,7 +42,7 @@ def find_sections(
     levels = [energy.mean(a, b) for a, b in spans]
     labels = _labels(levels)
     return [
-        Section(start=round(a, 4), end=round(b, 4), label=label, energy=round(level, 4))
+        Section(start=round(a, 6), end=round(b, 6), label=label, energy=round(level, 4))
         for (a, b), label, level in zip(spans, labels, levels, strict=True)
     ]
 
