@@ -119,6 +119,12 @@ def _report(exc: Exception) -> int:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
+    try:
+        base = Settings()
+    except ValueError as exc:
+        raise AgentInputError(f"bad STORYBEAT_* setting: {' '.join(str(exc).split())}") from None
+    # librosa's numba kernels cache their machine code; keep it with our data
+    os.environ.setdefault("NUMBA_CACHE_DIR", str(base.cache_dir / "numba"))
     overrides: dict[str, object] = {}
     if getattr(args, "max_minutes", None) is not None:
         if args.max_minutes <= 0:
@@ -126,7 +132,10 @@ def _settings(args: argparse.Namespace) -> Settings:
         overrides["max_track_minutes"] = args.max_minutes
     if getattr(args, "fps", None) is not None:
         overrides["fps"] = args.fps
-    return Settings(**overrides)  # type: ignore[arg-type]
+    try:
+        return Settings(**{**base.model_dump(), **overrides})
+    except ValueError as exc:
+        raise AgentInputError(f"bad option: {' '.join(str(exc).split())}") from None
 
 
 def _dispatch(args: argparse.Namespace) -> int:
