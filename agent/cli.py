@@ -37,6 +37,19 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("track", type=Path)
     analyze.add_argument("--json", action="store_true", help="print the analysis as JSON")
     analyze.add_argument("--max-minutes", type=float, default=None, help="track length limit")
+    analyze.add_argument("--lyrics", type=Path, help="lyrics: timed .lrc or plain text")
+    analyze.add_argument(
+        "--asr-model",
+        type=Path,
+        metavar="DIR",
+        help="local speech-recognition model folder to time plain lyrics",
+    )
+    analyze.add_argument(
+        "--plot",
+        type=Path,
+        metavar="OUT.png",
+        help="draw waveform, beats, downbeats, sections and energy",
+    )
 
     render = sub.add_parser("render", help="turn a track into a beat-cut music video")
     render.add_argument("track", type=Path)
@@ -150,11 +163,22 @@ def _analyze(args: argparse.Namespace) -> int:
     import audio
 
     settings = _settings(args)
+    if args.asr_model is not None and args.lyrics is None:
+        raise AgentInputError("--asr-model needs --lyrics FILE (the words to align)")
+    max_duration = settings.max_track_minutes * 60
     result = audio.analyze(
-        args.track,
-        cache_dir=settings.cache_dir / "analysis",
-        max_duration=settings.max_track_minutes * 60,
+        args.track, cache_dir=settings.cache_dir / "analysis", max_duration=max_duration
     )
+    if args.lyrics is not None:
+        result = audio.with_lyrics(
+            result,
+            args.lyrics,
+            track=args.track,
+            asr_model=args.asr_model,
+            max_duration=max_duration,
+        )
+    if args.plot is not None:
+        audio.plot_file(args.track, result, out=args.plot, max_duration=max_duration)
     if args.json:
         print(json.dumps(result.summary()))
         return 0

@@ -1,29 +1,45 @@
 """Audio analysis: decode any common format, find beats, downbeats, sections and energy."""
 
-from audio.analyze import analyze, analyze_decoded, content_hash, load_cached, store_cached
+from audio.analyze import (
+    analyze,
+    analyze_decoded,
+    content_hash,
+    load_cached,
+    plot_file,
+    store_cached,
+    with_lyrics,
+)
 from audio.decode import MAX_DURATION, MIN_DURATION, DecodedTrack, load_track, write_master
 from audio.errors import (
+    AsrModelError,
     AudioError,
     AudioFileNotFoundError,
     AudioInputError,
     CorruptAudioError,
+    LyricsError,
     SilentTrackError,
     TrackLengthError,
     UnsupportedAudioError,
 )
-from audio.models import EnergyCurve, Section, TrackAnalysis
+from audio.models import EnergyCurve, Key, LyricLine, Mood, Section, TimeRegion, TrackAnalysis
 
 __all__ = [
     "MAX_DURATION",
     "MIN_DURATION",
+    "AsrModelError",
     "AudioError",
     "AudioFileNotFoundError",
     "AudioInputError",
     "CorruptAudioError",
     "DecodedTrack",
     "EnergyCurve",
+    "Key",
+    "LyricLine",
+    "LyricsError",
+    "Mood",
     "Section",
     "SilentTrackError",
+    "TimeRegion",
     "TrackAnalysis",
     "TrackLengthError",
     "UnsupportedAudioError",
@@ -32,6 +48,8 @@ __all__ = [
     "content_hash",
     "load_cached",
     "load_track",
+    "plot_file",
     "store_cached",
+    "with_lyrics",
     "write_master",
 ]

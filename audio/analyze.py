@@ -72,6 +72,50 @@ def analyze_decoded(track: DecodedTrack, digest: str) -> TrackAnalysis:
     )
 
 
+def with_lyrics(
+    analysis: TrackAnalysis,
+    lyrics: Path,
+    *,
+    track: Path,
+    asr_model: Path | None = None,
+    max_duration: float = MAX_DURATION,
+) -> TrackAnalysis:
+    """Attach timed lyrics: from an .lrc's own times, by speech recognition when a local
+    model folder is named, else spread over the vocal regions and sections."""
+    from audio.asr import align_lyrics_asr
+    from audio.lyrics import is_lrc, load_lyrics, read_lyrics
+
+    text = read_lyrics(Path(lyrics))
+    if asr_model is not None and not is_lrc(text):
+        decoded = load_track(track, max_duration=max_duration)
+        lines = align_lyrics_asr(
+            text.splitlines(),
+            samples=decoded.samples,
+            sample_rate=decoded.sample_rate,
+            model_dir=Path(asr_model),
+        )
+    else:
+        lines = load_lyrics(
+            Path(lyrics),
+            duration=analysis.duration,
+            vocals=analysis.vocals,
+            sections=analysis.sections,
+        )
+    return analysis.model_copy(update={"lyrics": lines})
+
+
+def plot_file(
+    track: Path, analysis: TrackAnalysis, *, out: Path, max_duration: float = MAX_DURATION
+) -> Path:
+    """Draw the analysis over the track's waveform into a PNG."""
+    from audio.plot import plot_analysis
+
+    decoded = load_track(track, max_duration=max_duration)
+    return plot_analysis(
+        y=decoded.mono(ANALYSIS_RATE), sr=ANALYSIS_RATE, analysis=analysis, out=Path(out)
+    )
+
+
 def _cache_path(cache_dir: Path, digest: str) -> Path:
     return cache_dir / f"{digest}-v{ANALYSIS_VERSION}.json"
 

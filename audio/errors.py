@@ -27,3 +27,11 @@ class TrackLengthError(AudioInputError):
 
 class SilentTrackError(AudioInputError):
     """The track holds nothing but silence."""
+
+
+class LyricsError(AudioInputError):
+    """The lyrics cannot be used: unreadable file, malformed timestamp, times past the end."""
+
+
+class AsrModelError(LyricsError):
+    """The speech-recognition model folder is missing, holds no model, or fails to load or run."""

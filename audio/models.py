@@ -107,6 +107,11 @@ class TrackAnalysis(BaseModel):
             "duration": round(self.duration, 4),
             "tempo": round(self.tempo, 2),
             "beats_per_bar": self.beats_per_bar,
+            "meter": self.meter,
+            "steady_beat": self.steady_beat,
+            "beat_confidence": self.beat_confidence,
+            "key": self.key.name if self.key else None,
+            "mood": self.mood.model_dump() if self.mood else None,
             "beats": [round(t, 4) for t in self.beats],
             "downbeats": [round(t, 4) for t in self.downbeats],
             "sections": [
@@ -118,5 +123,7 @@ class TrackAnalysis(BaseModel):
                 }
                 for s in self.sections
             ],
+            "vocals": [r.model_dump() for r in self.vocals],
+            "lyrics": [line.model_dump() for line in self.lyrics],
             "content_hash": self.content_hash,
         }

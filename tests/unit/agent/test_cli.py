@@ -57,3 +57,31 @@ def test_negative_length_limit_is_refused(
 ) -> None:
     assert main(["analyze", str(demo_track), "--max-minutes", "-1"]) == 2
     assert "--max-minutes" in capsys.readouterr().err
+
+
+def test_analyze_attaches_lrc_and_plain_lyrics(
+    demo_track: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lrc = tmp_path / "song.lrc"
+    lrc.write_text("[ti:Demo]\n[00:08.00]First line here\n[00:12.50]Second line there\n")
+    assert main(["analyze", str(demo_track), "--json", "--lyrics", str(lrc)]) == 0
+    lines = json.loads(capsys.readouterr().out)["lyrics"]
+    assert [(x["start"], x["text"]) for x in lines] == [
+        (8.0, "First line here"),
+        (12.5, "Second line there"),
+    ]
+    plain = tmp_path / "song.txt"
+    plain.write_text("one little line\nanother little line\n\nthe last line of all\n")
+    assert main(["analyze", str(demo_track), "--json", "--lyrics", str(plain)]) == 0
+    lines = json.loads(capsys.readouterr().out)["lyrics"]
+    assert [x["text"] for x in lines] == [
+        "one little line",
+        "another little line",
+        "the last line of all",
+    ]
+    assert all(0 <= x["start"] < x["end"] <= 58.1 for x in lines)
+
+
+def test_asr_model_needs_lyrics(demo_track: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["analyze", str(demo_track), "--asr-model", "/nowhere"]) == 2
+    assert "--lyrics" in capsys.readouterr().err
