@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SOUNDFONT := /usr/share/sounds/sf2/FluidR3_GM.sf2
 
-.PHONY: setup sysdeps demo test lint typecheck unit slow bench clean
+.PHONY: setup sysdeps demo test lint typecheck unit slow bench bench-audio clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,10 @@ slow: setup sysdeps
 
 bench: setup sysdeps
 	$(BIN)/python bench/render_cache.py
+
+# Beat / downbeat / section accuracy on 24 arranged public-domain tracks vs librosa, and speed.
+bench-audio: setup sysdeps
+	$(BIN)/python bench/audio/run.py
 
 clean:
 	rm -rf $(VENV) out .mypy_cache .pytest_cache .ruff_cache

