@@ -22,10 +22,13 @@ from audio.errors import (
     UnsupportedAudioError,
 )
 from audio.models import EnergyCurve, Key, LyricLine, Mood, Section, TimeRegion, TrackAnalysis
+from audio.mood import MOOD_TAGS, estimate_mood
+from audio.tonal import estimate_key
 
 __all__ = [
     "MAX_DURATION",
     "MIN_DURATION",
+    "MOOD_TAGS",
     "AsrModelError",
     "AudioError",
     "AudioFileNotFoundError",
@@ -46,6 +49,8 @@ __all__ = [
     "analyze",
     "analyze_decoded",
     "content_hash",
+    "estimate_key",
+    "estimate_mood",
     "load_cached",
     "load_track",
     "plot_file",

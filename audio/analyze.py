@@ -12,13 +12,16 @@ import numpy as np
 
 from audio.decode import MAX_DURATION, DecodedTrack, load_track
 from audio.features import compute_features
-from audio.models import ANALYSIS_VERSION, TrackAnalysis
+from audio.models import ANALYSIS_VERSION, Key, TrackAnalysis
+from audio.mood import estimate_mood
 from audio.rhythm import track_rhythm
 from audio.structure import energy_curve, find_sections
+from audio.tonal import estimate_key
 
 logger = logging.getLogger(__name__)
 
 ANALYSIS_RATE = 22_050
+MIN_KEY_CONFIDENCE = 0.1
 
 
 def content_hash(path: Path) -> str:
@@ -57,6 +60,10 @@ def analyze_decoded(track: DecodedTrack, digest: str) -> TrackAnalysis:
     sections = find_sections(
         features, downbeats=rhythm.downbeats, duration=track.duration, energy=energy
     )
+    key: Key | None = estimate_key(y, ANALYSIS_RATE)
+    if key is not None and key.confidence < MIN_KEY_CONFIDENCE:
+        key = None  # noise, speech, drums alone: no tonal centre worth naming
+    mood = estimate_mood(y=y, sr=ANALYSIS_RATE, tempo=rhythm.tempo, key=key, energy=energy)
     return TrackAnalysis(
         content_hash=digest,
         duration=round(track.duration, 6),
@@ -69,6 +76,8 @@ def analyze_decoded(track: DecodedTrack, digest: str) -> TrackAnalysis:
         beat_confidence=rhythm.confidence,
         sections=sections,
         energy=energy,
+        key=key,
+        mood=mood,
     )
 
 

@@ -21,7 +21,7 @@ def energy_curve(y: np.ndarray, sr: int) -> EnergyCurve:
     rms = librosa.feature.rms(y=y, frame_length=2 * hop, hop_length=hop, center=True)[0]
     db = 20 * np.log10(np.maximum(rms, 1e-6))
     kernel = np.ones(4) / 4
-    smooth = np.convolve(db, kernel, mode="same")
+    smooth = np.convolve(np.pad(db, 2, mode="edge"), kernel, mode="same")[2:-2]
     top = float(smooth.max()) if smooth.size else 0.0
     norm = np.clip((smooth - FLOOR_DB) / max(top - FLOOR_DB, 1e-6), 0.0, 1.0)
     return EnergyCurve(hop=ENERGY_HOP, values=[round(float(v), 4) for v in norm])

@@ -53,6 +53,8 @@ def write_brief(text: str, *, template: str, analysis: TrackAnalysis, uploads: l
 
 
 def _mood(analysis: TrackAnalysis) -> list[str]:
+    if analysis.mood is not None and analysis.mood.tags:
+        return list(analysis.mood.tags)
     levels = [s.energy for s in analysis.sections] or [0.5]
     energy = sum(levels) / len(levels)
     fast = analysis.tempo >= 115

@@ -23,11 +23,27 @@ COLOR_WORDS: dict[str, str] = {
     "neon": "#FF2E88",
 }
 
+_EUPHORIC = ["#FF2E88", "#00E5FF", "#14213D", "#FFD60A"]
+_DRIVING = ["#E63946", "#1D3557", "#F1FAEE", "#FFB703"]
+_WARM = ["#F4A261", "#E76F51", "#264653", "#E9C46A"]
+_WISTFUL = ["#457B9D", "#A8DADC", "#1D3557", "#F1FAEE"]
+_DARK = ["#3D2C8D", "#0B0C10", "#C5C6C7", "#66FCF1"]
 MOOD_PALETTES: dict[str, list[str]] = {
-    "euphoric": ["#FF2E88", "#00E5FF", "#14213D", "#FFD60A"],
-    "driving": ["#E63946", "#1D3557", "#F1FAEE", "#FFB703"],
-    "warm": ["#F4A261", "#E76F51", "#264653", "#E9C46A"],
-    "wistful": ["#457B9D", "#A8DADC", "#1D3557", "#F1FAEE"],
+    "euphoric": _EUPHORIC,
+    "uplifting": _EUPHORIC,
+    "bright": _EUPHORIC,
+    "driving": _DRIVING,
+    "energetic": _DRIVING,
+    "restless": _DRIVING,
+    "warm": _WARM,
+    "anthemic": _WARM,
+    "intimate": _WARM,
+    "wistful": _WISTFUL,
+    "calm": _WISTFUL,
+    "dreamy": _WISTFUL,
+    "melancholic": _WISTFUL,
+    "dark": _DARK,
+    "tense": _DARK,
 }
 
 LOCATION_WORDS: dict[str, str] = {

@@ -85,3 +85,18 @@ def test_analyze_attaches_lrc_and_plain_lyrics(
 def test_asr_model_needs_lyrics(demo_track: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["analyze", str(demo_track), "--asr-model", "/nowhere"]) == 2
     assert "--lyrics" in capsys.readouterr().err
+
+
+def test_analyze_plots_and_reports_key_and_mood(
+    demo_track: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "analysis.png"
+    assert main(["analyze", str(demo_track), "--json", "--plot", str(out)]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["key"] in {"A minor", "C major"}  # Am–F–C–G: relative keys
+    assert data["mood"]["tags"] and 0 <= data["mood"]["arousal"] <= 1
+    assert data["meter"] == "4/4" and data["steady_beat"]
+    from PIL import Image
+
+    with Image.open(out) as image:
+        assert image.width >= 800 and image.height >= 300
