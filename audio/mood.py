@@ -32,6 +32,7 @@ import numpy as np
 
 from audio.errors import AudioInputError
 from audio.models import EnergyCurve, Key, Mood
+from audio.validate import check_samples
 
 logger = logging.getLogger(__name__)
 
@@ -261,12 +262,6 @@ def _fall(value: float, low: float, high: float) -> float:
 
 
 def _check_input(y: np.ndarray, sr: int, tempo: float) -> None:
-    if not isinstance(y, np.ndarray) or y.ndim != 1 or y.size == 0:
-        shape = getattr(y, "shape", type(y).__name__)
-        raise AudioInputError(f"y must be a non-empty 1-D sample array, got shape {shape}")
-    if not np.all(np.isfinite(y)):
-        raise AudioInputError("y holds NaN or infinite samples; decode the track again")
-    if int(sr) != sr or sr <= 0:
-        raise AudioInputError(f"sr must be a positive integer sample rate, got {sr}")
+    check_samples(y, sr)
     if not np.isfinite(tempo) or tempo < 0:
         raise AudioInputError(f"tempo must be 0 (no beat) or a positive BPM, got {tempo}")

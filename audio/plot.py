@@ -16,6 +16,7 @@ import numpy as np
 
 from audio.errors import AudioInputError
 from audio.models import TrackAnalysis
+from audio.validate import check_samples
 
 logger = logging.getLogger(__name__)
 
@@ -251,10 +252,4 @@ def _check_input(y: np.ndarray, sr: int, out: Path, size: tuple[int, int]) -> No
         raise AudioInputError(f"out folder {str(out.parent)!r} does not exist; create it first")
     if len(size) != 2 or min(size) < 200 or size[0] < 400:
         raise AudioInputError(f"size must be (width ≥ 400, height ≥ 200) pixels, got {size}")
-    if not isinstance(y, np.ndarray) or y.ndim != 1 or y.size == 0:
-        shape = getattr(y, "shape", type(y).__name__)
-        raise AudioInputError(f"y must be a non-empty 1-D sample array, got shape {shape}")
-    if not np.all(np.isfinite(y)):
-        raise AudioInputError("y holds NaN or infinite samples; decode the track again")
-    if int(sr) != sr or sr <= 0:
-        raise AudioInputError(f"sr must be a positive integer sample rate, got {sr}")
+    check_samples(y, sr)

@@ -15,8 +15,8 @@ import logging
 
 import numpy as np
 
-from audio.errors import AudioInputError
 from audio.models import PITCH_CLASSES, Key
+from audio.validate import check_samples
 
 logger = logging.getLogger(__name__)
 
@@ -164,10 +164,4 @@ _MINOR_HEARD = with_overtones(MINOR_PROFILE)
 
 
 def _check_input(y: np.ndarray, sr: int) -> None:
-    if not isinstance(y, np.ndarray) or y.ndim != 1 or y.size == 0:
-        shape = getattr(y, "shape", type(y).__name__)
-        raise AudioInputError(f"y must be a non-empty 1-D sample array, got shape {shape}")
-    if not np.all(np.isfinite(y)):
-        raise AudioInputError("y holds NaN or infinite samples; decode the track again")
-    if int(sr) != sr or sr < 8000:
-        raise AudioInputError(f"sr must be an integer sample rate of 8000 Hz or more, got {sr}")
+    check_samples(y, sr, min_rate=8000)
