@@ -5,8 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-import tempfile
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -43,25 +41,15 @@ class RenderResult:
 
 def check_output(path: Path) -> Path:
     """Refuse an output we could not write, before any work is done."""
+    from videogen import ExportError, check_output_path
+
     path = Path(path).expanduser().absolute()
     if path.suffix.lower() != ".mp4":
         raise OutputPathError(f"output {str(path)!r} must end in .mp4 (H.264 + AAC video)")
-    if path.is_dir():
-        raise OutputPathError(f"output {str(path)!r} is a folder; give a file name ending in .mp4")
-    if not path.parent.is_dir():
-        raise OutputPathError(
-            f"cannot write {str(path)!r}: folder {str(path.parent)!r} does not exist"
-        )
     try:
-        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".storybeat-probe-"):
-            pass
-    except OSError as exc:
-        raise OutputPathError(
-            f"cannot write {str(path)!r}: {exc.strerror or exc}; choose another folder with -o"
-        ) from None
-    if path.exists() and not os.access(path, os.W_OK):
-        raise OutputPathError(f"cannot overwrite {str(path)!r}: the file is read-only")
-    return path
+        return check_output_path(path)
+    except ExportError as exc:
+        raise OutputPathError(str(exc)) from None
 
 
 def check_references(paths: list[Path]) -> None:

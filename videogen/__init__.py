@@ -1,5 +1,6 @@
 """Video generation: adapters that turn stills into clips, the timeline, and export."""
 
+from videogen._files import check_output_path
 from videogen.adapter import AdapterInfo, VideoAdapter
 from videogen.errors import (
     ExportError,
@@ -44,6 +45,7 @@ __all__ = [
     "VideoGenInputError",
     "VideoInfo",
     "adapter_infos",
+    "check_output_path",
     "export_video",
     "frames_to_seconds",
     "get_adapter",

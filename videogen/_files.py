@@ -3,9 +3,11 @@
 import logging
 import os
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from videogen.errors import ExportError
+from videogen.errors import ExportError, VideoGenError
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +31,17 @@ def check_output_path(out_path: Path) -> Path:
             f"cannot write {str(out_path)!r}: folder {str(folder)!r} is not writable; "
             "fix its permissions or choose another out_path"
         )
+    probe = partial_path(out_path, ".probe")
+    try:  # really create a file: permission bits alone miss root, /proc, full or RO disks
+        probe.touch(exist_ok=False)
+    except OSError as exc:
+        raise ExportError(
+            f"cannot write {str(out_path)!r}: {exc.strerror or exc} in folder {str(folder)!r}; "
+            "fix its permissions or choose another output path"
+        ) from None
+    remove_quietly(probe)
+    if out_path.exists() and not os.access(out_path, os.W_OK):
+        raise ExportError(f"cannot overwrite {str(out_path)!r}: the file is read-only")
     return out_path
 
 
@@ -43,6 +56,25 @@ def remove_quietly(path: Path) -> None:
         path.unlink(missing_ok=True)
     except OSError as exc:
         logger.warning("could not remove temporary file %s: %s", path, exc)
+
+
+@contextmanager
+def atomic_output(out_path: Path, what: str) -> Iterator[Path]:
+    """Yield a temp path beside ``out_path``; on success move it onto ``out_path``.
+
+    On any failure the temp file is removed and ``out_path`` is left as it was; errors
+    that are not already a VideoGenError become an ExportError naming ``what``.
+    """
+    temp = partial_path(out_path)
+    try:
+        yield temp
+        publish(temp, out_path)
+    except VideoGenError:
+        remove_quietly(temp)
+        raise
+    except Exception as exc:
+        remove_quietly(temp)
+        raise ExportError(f"{what} {str(out_path)!r} failed: {exc}") from exc
 
 
 def publish(temp: Path, out_path: Path) -> Path:

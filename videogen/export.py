@@ -7,13 +7,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from videogen._files import check_output_path, partial_path, publish, remove_quietly
+from videogen._files import atomic_output, check_output_path, partial_path, remove_quietly
 from videogen.encoding import check_encoder_options
 from videogen.errors import (
-    ExportError,
     GenerationCancelled,
     MediaError,
-    VideoGenError,
     VideoGenInputError,
 )
 from videogen.frames import FrameSource, Segment
@@ -73,38 +71,31 @@ def export_video(
     if cancel is not None and cancel():
         raise GenerationCancelled("export cancelled before it started; nothing was written")
 
-    temp = partial_path(out_path)
     temp_audio = partial_path(out_path, ".m4a")
     source = FrameSource(segments, timeline.width, timeline.height, timeline.rate)
     clips: list[Any] = []
     started = time.perf_counter()
     try:
-        video = _video_clip(source, timeline)
-        clips.append(video)
-        if audio_path is not None:
-            audio = _audio_clip(audio_path, timeline, audio_duration)
-            clips.append(audio)
-            video = video.with_audio(audio)
-        video.write_videofile(
-            str(temp),
-            fps=timeline.rate,
-            codec="libx264",
-            audio_codec="aac",
-            audio_fps=AUDIO_RATE,
-            audio_bitrate=AUDIO_BITRATE,
-            temp_audiofile=str(temp_audio),
-            preset=preset,
-            threads=2,
-            ffmpeg_params=["-crf", str(crf), "-pix_fmt", "yuv420p", "-movflags", "+faststart"],
-            logger=_progress_logger(timeline.duration, on_progress, cancel),
-        )
-        publish(temp, out_path)
-    except VideoGenError:
-        remove_quietly(temp)
-        raise
-    except Exception as exc:
-        remove_quietly(temp)
-        raise ExportError(f"export to {str(out_path)!r} failed: {exc}") from exc
+        with atomic_output(out_path, "export to") as temp:
+            video = _video_clip(source, timeline)
+            clips.append(video)
+            if audio_path is not None:
+                audio = _audio_clip(audio_path, timeline, audio_duration)
+                clips.append(audio)
+                video = video.with_audio(audio)
+            video.write_videofile(
+                str(temp),
+                fps=timeline.rate,
+                codec="libx264",
+                audio_codec="aac",
+                audio_fps=AUDIO_RATE,
+                audio_bitrate=AUDIO_BITRATE,
+                temp_audiofile=str(temp_audio),
+                preset=preset,
+                threads=2,
+                ffmpeg_params=["-crf", str(crf), "-pix_fmt", "yuv420p", "-movflags", "+faststart"],
+                logger=_progress_logger(timeline.duration, on_progress, cancel),
+            )
     finally:
         remove_quietly(temp_audio)
         source.close()

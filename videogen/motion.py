@@ -10,11 +10,11 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from videogen._files import check_output_path, partial_path, publish, remove_quietly
+from videogen._files import atomic_output, check_output_path
 from videogen.adapter import AdapterInfo
 from videogen.camera import luma_table, plan_camera
 from videogen.encoding import check_encoder_options
-from videogen.errors import ExportError, MediaError, VideoGenError
+from videogen.errors import ExportError, MediaError
 from videogen.probe import ffmpeg_exe, probe_video
 from videogen.request import ClipRequest
 from videogen.still import fit_cover, load_still, yuv_planes
@@ -46,18 +46,10 @@ class MotionAdapter:
         """Write the clip for ``request`` to ``out_path`` (replaced atomically) and return it."""
         out_path = check_output_path(out_path)
         planes = render_planes(request)
-        temp = partial_path(out_path)
         started = time.perf_counter()
-        try:
+        with atomic_output(out_path, "writing clip") as temp:
             self._encode(planes, request, temp)
             self._check_written(temp, request)
-            publish(temp, out_path)
-        except VideoGenError:
-            remove_quietly(temp)
-            raise
-        except Exception as exc:
-            remove_quietly(temp)
-            raise ExportError(f"writing clip {str(out_path)!r} failed: {exc}") from exc
         elapsed = time.perf_counter() - started
         logger.info(
             "motion clip %s: %d frames %dx%d (%s) in %.2f s (%.0f frames/s)",
