@@ -12,7 +12,8 @@ from typing import NoReturn
 
 from agent.config import Settings
 from agent.errors import AgentError, AgentInputError
-from agent.schemas import ASPECTS, RESOLUTIONS, TEMPLATES
+from agent.schemas import ASPECTS, METERS, RESOLUTIONS, TEMPLATES
+from audio.models import RhythmHint
 
 DEMO_BRIEF = (
     "A night drive that ends on a neon rooftop: a woman in a #E63946 red jacket "
@@ -50,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="OUT.png",
         help="draw waveform, beats, downbeats, sections and energy",
     )
+    _rhythm_options(analyze)
 
     render = sub.add_parser("render", help="turn a track into a beat-cut music video")
     render.add_argument("track", type=Path)
@@ -83,6 +85,28 @@ def _render_options(parser: argparse.ArgumentParser, *, with_brief: bool = True)
     )
     parser.add_argument("--fps", type=int, default=None, help="frame rate (default 24)")
     parser.add_argument("--max-minutes", type=float, default=None, help="track length limit")
+    _rhythm_options(parser)
+
+
+def _rhythm_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--bpm",
+        type=float,
+        default=None,
+        help="the tempo you tap (dotted quarters in 6/8): settles double/half time",
+    )
+    parser.add_argument("--meter", choices=METERS, default=None, help="time signature")
+
+
+def _rhythm_hint(args: argparse.Namespace) -> RhythmHint | None:
+    if args.bpm is None and args.meter is None:
+        return None
+    try:
+        return RhythmHint(bpm=args.bpm, meter=args.meter)
+    except ValueError:
+        raise AgentInputError(
+            f"--bpm must be between 30 and 300 beats per minute, got {args.bpm:g}"
+        ) from None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -167,7 +191,10 @@ def _analyze(args: argparse.Namespace) -> int:
         raise AgentInputError("--asr-model needs --lyrics FILE (the words to align)")
     max_duration = settings.max_track_minutes * 60
     result = audio.analyze(
-        args.track, cache_dir=settings.cache_dir / "analysis", max_duration=max_duration
+        args.track,
+        cache_dir=settings.cache_dir / "analysis",
+        max_duration=max_duration,
+        hint=_rhythm_hint(args),
     )
     if args.lyrics is not None:
         result = audio.with_lyrics(
@@ -217,6 +244,7 @@ def _render(args: argparse.Namespace) -> int:
     settings = _settings(args)
     output = check_output(args.output)
     track = args.track if args.command == "render" else _demo_track(settings)
+    hint = _rhythm_hint(args) or RhythmHint()
     options = RenderOptions(
         brief=getattr(args, "brief", DEMO_BRIEF),
         template=args.template,
@@ -224,6 +252,8 @@ def _render(args: argparse.Namespace) -> int:
         resolution=args.resolution,
         fps=settings.fps,
         references=getattr(args, "ref", []),
+        bpm=hint.bpm,
+        meter=hint.meter,
     )
     progress = ConsoleProgress()
     studio = open_studio(settings, on_progress=progress, on_event=progress.event)

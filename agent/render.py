@@ -74,7 +74,7 @@ def project_key(
     """Same inputs → same project, so a second run resumes or reuses the first."""
     payload = {
         "track": content_hash,
-        "options": options.model_dump(mode="json", exclude={"references"}),
+        "options": options.model_dump(mode="json", exclude={"references"}, exclude_none=True),
         "uploads": uploads,
         "engine": settings.image_engine,
         "adapter": settings.video_adapter,
@@ -99,7 +99,7 @@ def render(track: Path, options: RenderOptions, *, studio: Studio, output: Path)
     output = check_output(output)
     check_references(options.references)
     studio.output = output
-    prepared = prepare_track(studio, track)
+    prepared = prepare_track(studio, track, options.rhythm_hint)
     uploads = [
         {"name": f"upload-{i + 1}", "kind": "upload", "media": studio.media.put_file(p)}
         for i, p in enumerate(options.references)

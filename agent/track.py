@@ -31,14 +31,16 @@ class PreparedTrack:
         }
 
 
-def prepare_track(studio: Studio, path: Path) -> PreparedTrack:
-    """Decode and analyse `path` unless an identical file was prepared before."""
+def prepare_track(
+    studio: Studio, path: Path, hint: audio.RhythmHint | None = None
+) -> PreparedTrack:
+    """Decode and analyse `path` unless an identical file (and hint) was prepared before."""
     path = Path(path)
     if not path.is_file():
         raise audio.AudioFileNotFoundError(f"track not found: {str(path)!r}")
     digest = audio.content_hash(path)
     cache_dir = studio.settings.cache_dir / "analysis"
-    analysis = audio.load_cached(cache_dir, digest)
+    analysis = audio.load_cached(cache_dir, digest, hint)
     with studio.db.session() as session:
         hit = cache_get(session, MASTER_CACHE + digest)
         master = hit.media if hit is not None and hit.media else None
@@ -54,7 +56,7 @@ def prepare_track(studio: Studio, path: Path) -> PreparedTrack:
         master = studio.media.put_file(wav)
     with studio.db.session() as session:
         cache_put(session, MASTER_CACHE + digest, kind="master", media=master)
-    analysis = audio.analyze_decoded(decoded, digest)
+    analysis = audio.analyze_decoded(decoded, digest, hint)
     audio.store_cached(cache_dir, analysis)
     studio.stat("analysis").made += 1
     studio.on_progress("analysis", 1, 1)

@@ -21,7 +21,16 @@ from audio.errors import (
     TrackLengthError,
     UnsupportedAudioError,
 )
-from audio.models import EnergyCurve, Key, LyricLine, Mood, Section, TimeRegion, TrackAnalysis
+from audio.models import (
+    EnergyCurve,
+    Key,
+    LyricLine,
+    Mood,
+    RhythmHint,
+    Section,
+    TimeRegion,
+    TrackAnalysis,
+)
 from audio.mood import MOOD_TAGS, estimate_mood
 from audio.tonal import estimate_key
 
@@ -40,6 +49,7 @@ __all__ = [
     "LyricLine",
     "LyricsError",
     "Mood",
+    "RhythmHint",
     "Section",
     "SilentTrackError",
     "TimeRegion",

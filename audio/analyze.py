@@ -12,7 +12,7 @@ import numpy as np
 
 from audio.decode import MAX_DURATION, DecodedTrack, load_track
 from audio.features import compute_features
-from audio.models import ANALYSIS_VERSION, Key, TrackAnalysis
+from audio.models import ANALYSIS_VERSION, Key, RhythmHint, TrackAnalysis
 from audio.mood import estimate_mood
 from audio.rhythm import track_rhythm
 from audio.structure import energy_curve, find_sections
@@ -35,27 +35,31 @@ def analyze(
     *,
     cache_dir: Path | None = None,
     max_duration: float = MAX_DURATION,
+    hint: RhythmHint | None = None,
 ) -> TrackAnalysis:
-    """Analyse a track, reusing a cached result for identical file contents."""
+    """Analyse a track, reusing a cached result for identical file contents and hint."""
     path = Path(path)
     digest = content_hash(path) if path.is_file() else ""
     if digest and cache_dir is not None:
-        cached = load_cached(cache_dir, digest)
+        cached = load_cached(cache_dir, digest, hint)
         if cached is not None:
             return cached
     track = load_track(path, max_duration=max_duration)
-    result = analyze_decoded(track, digest)
+    result = analyze_decoded(track, digest, hint)
     if cache_dir is not None:
         store_cached(cache_dir, result)
     return result
 
 
-def analyze_decoded(track: DecodedTrack, digest: str) -> TrackAnalysis:
-    """Run the analysis on already-decoded samples."""
+def analyze_decoded(
+    track: DecodedTrack, digest: str, hint: RhythmHint | None = None
+) -> TrackAnalysis:
+    """Run the analysis on already-decoded samples (`hint`: the musician's tempo/meter)."""
+    hint = None if hint is None or hint.empty else hint
     y = track.mono(ANALYSIS_RATE)
     y = y - float(np.mean(y))  # DC offset would bias the onset envelope
     features = compute_features(y, ANALYSIS_RATE)
-    rhythm = track_rhythm(features)
+    rhythm = track_rhythm(features, hint)
     energy = energy_curve(y, ANALYSIS_RATE)
     sections = find_sections(
         features, downbeats=rhythm.downbeats, duration=track.duration, energy=energy
@@ -78,6 +82,7 @@ def analyze_decoded(track: DecodedTrack, digest: str) -> TrackAnalysis:
         energy=energy,
         key=key,
         mood=mood,
+        hint=hint,
     )
 
 
@@ -125,13 +130,16 @@ def plot_file(
     )
 
 
-def _cache_path(cache_dir: Path, digest: str) -> Path:
-    return cache_dir / f"{digest}-v{ANALYSIS_VERSION}.json"
+def _cache_path(cache_dir: Path, digest: str, hint: RhythmHint | None) -> Path:
+    suffix = hint.cache_suffix() if hint is not None else ""
+    return cache_dir / f"{digest}{suffix}-v{ANALYSIS_VERSION}.json"
 
 
-def load_cached(cache_dir: Path, digest: str) -> TrackAnalysis | None:
-    """The cached analysis for a content hash, or None (a damaged entry is ignored)."""
-    target = _cache_path(cache_dir, digest)
+def load_cached(
+    cache_dir: Path, digest: str, hint: RhythmHint | None = None
+) -> TrackAnalysis | None:
+    """The cached analysis for a content hash and hint, or None (damaged entries are ignored)."""
+    target = _cache_path(cache_dir, digest, hint)
     if not target.is_file():
         return None
     try:
@@ -147,4 +155,4 @@ def store_cached(cache_dir: Path, analysis: TrackAnalysis) -> None:
     fd, tmp = tempfile.mkstemp(dir=cache_dir, suffix=".tmp")
     with os.fdopen(fd, "w") as handle:
         handle.write(analysis.model_dump_json())
-    os.replace(tmp, _cache_path(cache_dir, analysis.content_hash))
+    os.replace(tmp, _cache_path(cache_dir, analysis.content_hash, analysis.hint))

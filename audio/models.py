@@ -5,9 +5,11 @@ from __future__ import annotations
 import bisect
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-ANALYSIS_VERSION = "2"
+ANALYSIS_VERSION = "3"
+Meter = Literal["4/4", "3/4", "6/8", "2/4"]
+BEATS_PER_BAR: dict[str, int] = {"4/4": 4, "3/4": 3, "6/8": 2, "2/4": 2}
 PITCH_CLASSES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 
 
@@ -29,6 +31,33 @@ class Mood(BaseModel):
     valence: float = Field(ge=0.0, le=1.0)
     arousal: float = Field(ge=0.0, le=1.0)
     tags: list[str]
+
+
+class RhythmHint(BaseModel):
+    """What the musician knows about the beat: the tempo they tap and the time signature.
+
+    The analysis is automatic; a hint settles what audio alone leaves open (double or
+    half time, 3/4 or 6/8) the way a DAW's tempo field does.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    bpm: float | None = Field(
+        default=None, ge=30.0, le=300.0, description="beats per minute; dotted quarters in 6/8"
+    )
+    meter: Meter | None = None
+
+    @property
+    def empty(self) -> bool:
+        return self.bpm is None and self.meter is None
+
+    def cache_suffix(self) -> str:
+        """A file-name-safe tag for caches keyed by content hash."""
+        if self.empty:
+            return ""
+        bpm = f"{self.bpm:g}" if self.bpm is not None else "auto"
+        meter = self.meter.replace("/", "-") if self.meter else "auto"
+        return f"-{bpm}bpm-{meter}"
 
 
 class TimeRegion(BaseModel):
@@ -84,7 +113,7 @@ class TrackAnalysis(BaseModel):
     beats: list[float]
     downbeats: list[float]
     beats_per_bar: int = 4
-    meter: str = Field(default="4/4", description="4/4, 3/4 or 6/8")
+    meter: str = Field(default="4/4", description="4/4, 3/4 or 6/8 (2/4 when hinted)")
     steady_beat: bool = Field(
         default=True, description="False for speech, ambient or free time: beats are then empty"
     )
@@ -95,6 +124,7 @@ class TrackAnalysis(BaseModel):
     mood: Mood | None = None
     vocals: list[TimeRegion] = Field(default_factory=list)
     lyrics: list[LyricLine] = Field(default_factory=list)
+    hint: RhythmHint | None = Field(default=None, description="the musician's tempo/meter, if any")
 
     def section_at(self, time: float) -> Section:
         starts = [s.start for s in self.sections]
@@ -125,5 +155,6 @@ class TrackAnalysis(BaseModel):
             ],
             "vocals": [r.model_dump() for r in self.vocals],
             "lyrics": [line.model_dump() for line in self.lyrics],
+            "hint": self.hint.model_dump(exclude_none=True) if self.hint else None,
             "content_hash": self.content_hash,
         }

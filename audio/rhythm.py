@@ -3,7 +3,8 @@
 librosa's dynamic-programming tracker runs on an onset envelope that weights bass and
 kick onsets, with a per-frame tempo curve when the tempo moves; beats are then moved onto
 the attacks they stand for. Music with no steady pulse (speech, ambience, noise) gets no
-beats at all instead of an invented grid.
+beats at all instead of an invented grid. A musician's hint (tempo, meter) fixes the
+metrical level and the bar length, which audio alone can leave ambiguous.
 """
 
 from __future__ import annotations
@@ -14,11 +15,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from audio.features import FINE_HOP, HOP, Features
+from audio.models import BEATS_PER_BAR, RhythmHint
 
 MIN_CLARITY = 0.3  # speech and noise measure ≤ 0.2, the eval set's music ≥ 0.48
 TEMPO_RANGE = (40.0, 220.0)
 LOW_WEIGHT = 0.25  # bass/kick onsets: enough to anchor jigs, little enough not to follow funk kicks
 TIGHTNESS = 400  # stay on the grid through syncopation (librosa's default 100 slips a half beat)
+HINT_WIDTH = 0.05  # octaves: a hinted tempo picks the nearest tempogram peak within ~±4 %
+HINT_TOLERANCE = 0.08  # a hint this close to a level of the found tempo selects that level
+LEVELS = (1 / 3, 1 / 2, 2 / 3, 1.0, 3 / 2, 2.0, 3.0)  # metrical levels a hint may pick
 
 
 @dataclass(frozen=True)
@@ -32,16 +37,24 @@ class Rhythm:
     confidence: float
 
 
-def track_rhythm(features: Features) -> Rhythm:
-    """Beats, downbeats (s) and meter of a track; no beats when there is no steady pulse."""
+def track_rhythm(features: Features, hint: RhythmHint | None = None) -> Rhythm:
+    """Beats, downbeats (s) and meter of a track; no beats when there is no steady pulse.
+
+    With a hinted tempo the tracker follows that metrical level (and still follows the
+    music's drift and changes); a hinted meter sets the bar length. A hinted tempo also
+    means the musician says there is a beat, so a faint pulse still gets a grid.
+    """
     import librosa
 
+    hint = hint or RhythmHint()
     env = _pulse_envelope(features)
     clarity = local_pulse_clarity(env, features.frame_rate)
-    if clarity < MIN_CLARITY:
+    if clarity < MIN_CLARITY and hint.bpm is None:
         empty = np.zeros(0)
         return Rhythm(0.0, empty, empty, 4, "4/4", False, round(clarity, 3))
     bpm = _tempo_curve(env, features.sr)
+    if hint.bpm is not None:
+        bpm = _follow_hint(bpm, hint.bpm, env, features.sr)
     _, frames = librosa.beat.beat_track(
         onset_envelope=env,
         sr=features.sr,
@@ -55,7 +68,7 @@ def track_rhythm(features: Features) -> Rhythm:
     beats = librosa.frames_to_time(frames, sr=features.sr, hop_length=HOP)
     beats = _align_to_onsets(beats, features)
     tempo = float(60.0 / np.median(np.diff(beats))) if beats.size >= 2 else float(np.median(bpm))
-    per_bar, meter = _meter(features, frames)
+    per_bar, meter = _meter(features, frames) if hint.meter is None else _hinted(hint.meter)
     phase = _downbeat_phase(features, frames, per_bar)
     downbeats = beats[phase::per_bar] if beats.size else beats
     confidence = min(1.0, clarity / 0.6)
@@ -123,6 +136,30 @@ def _tempo_curve(env: np.ndarray, sr: int) -> float | np.ndarray:
     return curve
 
 
+def _follow_hint(
+    bpm: float | np.ndarray, hinted: float, env: np.ndarray, sr: int
+) -> float | np.ndarray:
+    """Move the found tempo (curve) to the metrical level the musician taps.
+
+    When the hint is a simple ratio (1/3 … 3) of what the audio says, keep the audio's
+    tempo and its changes at the hinted level; otherwise take the tempogram peak
+    nearest the hint as one steady tempo.
+    """
+    import librosa
+
+    curve = np.atleast_1d(np.asarray(bpm, dtype=float))
+    centre = float(np.median(curve))
+    low, high = curve.min() * (1 - HINT_TOLERANCE), curve.max() * (1 + HINT_TOLERANCE)
+    fits = [k for k in LEVELS if low * k <= hinted <= high * k]
+    if fits:
+        factor = min(fits, key=lambda k: abs(np.log2(centre * k / hinted)))
+        return bpm * factor
+    found = librosa.feature.tempo(
+        onset_envelope=env, sr=sr, hop_length=HOP, start_bpm=hinted, std_bpm=HINT_WIDTH
+    )
+    return float(found[0])
+
+
 def _inside_music(frames: np.ndarray, features: Features) -> np.ndarray:
     """Drop beats in leading/trailing silence (the tracker fills them with a grid)."""
     if frames.size == 0:
@@ -187,6 +224,10 @@ def _meter(features: Features, frames: np.ndarray) -> tuple[int, str]:
     if _ternary(features, frames):
         return 2, "6/8"
     return 4, "4/4"
+
+
+def _hinted(meter: str) -> tuple[int, str]:
+    return BEATS_PER_BAR[meter], meter
 
 
 def _ternary(features: Features, frames: np.ndarray) -> bool:

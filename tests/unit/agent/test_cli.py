@@ -100,3 +100,21 @@ def test_analyze_plots_and_reports_key_and_mood(
 
     with Image.open(out) as image:
         assert image.width >= 800 and image.height >= 300
+
+
+def test_analyze_takes_the_musicians_tempo_and_meter(
+    demo_track: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["analyze", str(demo_track), "--json", "--bpm", "62", "--meter", "2/4"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["tempo"] == pytest.approx(62, rel=0.02)
+    assert (data["meter"], data["beats_per_bar"]) == ("2/4", 2)
+    assert data["hint"] == {"bpm": 62.0, "meter": "2/4"}
+
+
+def test_an_absurd_tempo_hint_is_a_clear_error(
+    demo_track: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["analyze", str(demo_track), "--bpm", "5"]) == 2
+    err = capsys.readouterr().err
+    assert "--bpm must be between 30 and 300" in err and err[-1] == "\n" and err.count("\n") == 1
