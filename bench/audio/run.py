@@ -55,7 +55,22 @@ def evaluate(wav: Path, truth: dict) -> dict:
     row["downbeat_f"] = score.downbeat_f(truth["downbeats"], found.downbeats)
     row.update(section_hit=bounds["hit"], section_precision=bounds["precision"])
     row.update(ours_meter=found.meter, ours_tempo=found.tempo)
+    row.update(_assisted(wav, truth))
     return _labelled(row)
+
+
+def _assisted(wav: Path, truth: dict) -> dict[str, float]:
+    """Scores when the musician gives the tempo they tap at the start and the meter."""
+    import audio
+
+    hint = audio.RhythmHint(bpm=truth["tempo"], meter=truth["meter"])
+    found = audio.analyze(wav, hint=hint)
+    scores = score.beat_scores(truth["beats"], found.beats)
+    return {
+        "hint_f": scores["f"],
+        "hint_cmlt": scores["cmlt"],
+        "hint_downbeat_f": score.downbeat_f(truth["downbeats"], found.downbeats),
+    }
 
 
 def _labelled(row: dict) -> dict:
