@@ -23,6 +23,8 @@ LOW_WEIGHT = 0.25  # bass/kick onsets: enough to anchor jigs, little enough not 
 TIGHTNESS = 400  # stay on the grid through syncopation (librosa's default 100 slips a half beat)
 HINT_WIDTH = 0.05  # octaves: a hinted tempo picks the nearest tempogram peak within ~±4 %
 HINT_TOLERANCE = 0.08  # a hint this close to a level of the found tempo selects that level
+PLAYED = 0.3  # a beat whose onset is under 30 % of the median beat's is not played
+LOUD_START_DB = -30.0  # ... unless the track opens on it this loud (dB under its peak)
 LEVELS = (1 / 3, 1 / 2, 2 / 3, 1.0, 3 / 2, 2.0, 3.0)  # metrical levels a hint may pick
 
 
@@ -70,6 +72,8 @@ def track_rhythm(features: Features, hint: RhythmHint | None = None) -> Rhythm:
     tempo = float(60.0 / np.median(np.diff(beats))) if beats.size >= 2 else float(np.median(bpm))
     per_bar, meter = _meter(features, frames) if hint.meter is None else _hinted(hint.meter)
     phase = _downbeat_phase(features, frames, per_bar)
+    first, last = _played_span(env, features.rms, frames)
+    beats, phase = beats[first:last], (phase - first) % per_bar
     downbeats = beats[phase::per_bar] if beats.size else beats
     confidence = min(1.0, clarity / 0.6)
     return Rhythm(tempo, beats, downbeats, per_bar, meter, True, round(confidence, 3))
@@ -170,6 +174,28 @@ def _inside_music(frames: np.ndarray, features: Features) -> np.ndarray:
         return frames[:0]
     first, last = alive[0] - 2, alive[-1] + 2
     return frames[(frames >= first) & (frames <= last)]
+
+
+def _played_span(env: np.ndarray, rms: np.ndarray, frames: np.ndarray) -> tuple[int, int]:
+    """Beats [first, last) from the first to the last beat that is played.
+
+    A release or reverb tail keeps the track audible after the final hit and a lead-in
+    can be faintly audible before the first; the tracker would fill both with a grid
+    nobody plays. Inside the song, rests and held chords keep their beats.
+    """
+    if frames.size < 2:
+        return 0, frames.size
+    near = np.stack([env[np.clip(frames + d, 0, env.size - 1)] for d in range(-1, 3)])
+    strength = near.max(axis=0)
+    played = strength >= PLAYED * np.median(strength)
+    # the envelope cannot see an attack in its first frames: a track that starts loud
+    # starts on a played beat
+    level_db = 20 * np.log10(rms[np.minimum(frames, rms.size - 1)] / (rms.max() + 1e-9) + 1e-9)
+    played |= (frames < 4) & (level_db > LOUD_START_DB)
+    played = np.flatnonzero(played)
+    if played.size == 0:
+        return 0, frames.size
+    return int(played[0]), int(played[-1]) + 1
 
 
 def _align_to_onsets(beats: np.ndarray, features: Features) -> np.ndarray:
