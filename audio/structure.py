@@ -1,4 +1,5 @@
-"""Energy curve and sections (boundaries by novelty, labels by repetition and energy)."""
+"""Energy curve and sections: boundaries where the arrangement changes, on bar lines;
+labels from which parts repeat and how intense they are."""
 
 from __future__ import annotations
 
@@ -6,11 +7,25 @@ import itertools
 
 import numpy as np
 
-from audio.features import HOP, Features
+from audio.features import HOP, N_FFT, Features
 from audio.models import EnergyCurve, Section
+from audio.section_labels import group_sections, name_sections
 
 ENERGY_HOP = 0.25
 FLOOR_DB = -60.0
+
+MIN_BARS = 8  # shorter tracks are one section
+FALLBACK_BAR = 4.0  # seconds per grid step when there are no downbeats
+BANDS = 8  # coarse mel bands: which layers play (bass, drums, pads) shows here first
+# The smallest change per bar that counts as a change, per feature group (its own units).
+FLOORS = {"bands": 0.5, "timbre": 0.5, "harmony": 0.02, "loudness": 0.5, "onsets": 0.01}
+TEXTURE = {"bands": 2.0, "timbre": 1.0, "loudness": 1.0, "onsets": 0.7, "harmony": 0.5}  # weights
+CLIP = 3.0  # robust z-scores are clipped here: one crash cymbal is not a section
+BOUNDARY_COST = 1.5  # seconds of complete dissimilarity a boundary must explain
+PHRASE_COST = 1.0  # extra cost of an inner section that is not a multiple of 4 bars
+MIN_SECTION_BARS = 2
+MIN_LAST_BARS = 4  # the final chord ringing out is not an outro
+MIN_LAST_STEPS = 3  # the same without bars: 12 s
 
 
 def energy_curve(y: np.ndarray, sr: int) -> EnergyCurve:
@@ -34,90 +49,128 @@ def find_sections(
     duration: float,
     energy: EnergyCurve,
 ) -> list[Section]:
-    """Split the track at bar lines where timbre, harmony or loudness change most."""
-    bars = _bar_grid(downbeats, duration)
-    boundaries = _novelty_boundaries(features, bars, duration)
-    edges = [0.0, *boundaries, duration]
-    spans = [(a, b) for a, b in itertools.pairwise(edges) if b - a > 1e-3]
-    levels = [energy.mean(a, b) for a, b in spans]
-    labels = _labels(levels)
+    """Split the track at bar lines where the arrangement changes and name the parts.
+
+    Boundaries: the optimal partition of the bars under a kernel change-point cost on
+    per-bar texture (mel bands, MFCC, loudness, onset density, less so chroma), one
+    penalty per boundary and a smaller one for inner sections that are not whole 4-bar
+    phrases. Labels: parts
+    that sound alike and repeat their harmony form a group; the most intense repeated
+    group is the chorus, other repeats verses, a quieter one-off late in the song a
+    bridge, a one-off or short quiet opening the intro, a quiet ending the outro.
+    """
+    if duration <= 0:
+        return []
+    grid, phrased = bar_lines(np.asarray(downbeats, dtype=float), duration)
+    spans = [(0, grid.size - 1)]
+    groups: list[int] = [0]
+    intensity = [0.0]
+    if grid.size - 1 >= MIN_BARS:
+        bars = _bar_features(features, grid)
+        texture = _affinity(_stack(bars, TEXTURE))
+        cuts = _partition(texture, np.diff(grid), phrased=phrased)
+        spans = list(itertools.pairwise([0, *cuts, grid.size - 1]))
+        groups = group_sections(spans, texture, _affinity(_stack(bars, {"harmony": 1.0})))
+        per_bar = np.mean([bars[k].mean(axis=0) for k in ("loudness", "bands", "onsets")], 0)
+        intensity = [float(np.median(per_bar[a:b])) for a, b in spans]
+    times = [(float(grid[a]), float(grid[b])) for a, b in spans]
+    labels = name_sections(times, groups, intensity, duration)
+    levels = [energy.mean(a, b) for a, b in times]
     return [
         Section(start=round(a, 6), end=round(b, 6), label=label, energy=round(level, 4))
-        for (a, b), label, level in zip(spans, labels, levels, strict=True)
+        for (a, b), label, level in zip(times, labels, levels, strict=True)
     ]
 
 
-def _bar_grid(downbeats: np.ndarray, duration: float) -> np.ndarray:
-    if downbeats.size >= 2:
-        return np.asarray(downbeats, dtype=float)
-    return np.arange(0.0, duration, 4.0)
+def bar_lines(downbeats: np.ndarray, duration: float) -> tuple[np.ndarray, bool]:
+    """Bar lines from 0 to `duration`, both included: the downbeats, continued at the
+    median bar length before the first and after the last. Without downbeats a line every
+    4 s, and `False`: those steps are no bars, so no phrase lengths apply."""
+    downbeats = np.sort(downbeats[(downbeats > 0) & (downbeats < duration)])
+    if downbeats.size < 2:
+        lines = np.arange(0.0, duration - 0.5 * FALLBACK_BAR, FALLBACK_BAR)
+        return np.append(lines if lines.size else [0.0], duration), False
+    period = float(np.median(np.diff(downbeats)))
+    before = downbeats[0] - period * np.arange(int(downbeats[0] / period), 0, -1)
+    after = downbeats[-1] + period * np.arange(1, int((duration - downbeats[-1]) / period) + 1)
+    lines = np.concatenate([before, downbeats, after])
+    lines = lines[(lines > 0.5 * period) & (lines < duration - 0.5 * period)]  # no slivers
+    return np.concatenate([[0.0], lines, [duration]]), True
 
 
-def _novelty_boundaries(features: Features, bars: np.ndarray, duration: float) -> list[float]:
-    """Foote novelty on a bar-synchronous self-similarity matrix."""
-    import librosa
-
-    if bars.size < 8:
-        return []
-    frames = librosa.time_to_frames(bars, sr=features.sr, hop_length=HOP)
-    frames = np.minimum(frames, features.onset.size - 1)
-    loud = 20 * np.log10(features.rms[np.newaxis, :] + 1e-6)
-    feats = [
-        librosa.util.sync(f, frames.tolist(), aggregate=np.mean)
-        for f in (features.chroma, features.mfcc, loud)
-    ]
-    stacked = np.vstack([_standardise(f) * w for f, w in zip(feats, (1.0, 1.0, 2.0), strict=True)])
-    stacked = stacked[:, 1 : bars.size]  # one column per bar, from the first downbeat
-    n = stacked.shape[1]
-    unit = stacked / (np.linalg.norm(stacked, axis=0, keepdims=True) + 1e-9)
-    ssm = unit.T @ unit
-    half = 4 if n >= 16 else 2
-    sign = np.ones((2 * half, 2 * half))
-    sign[:half, half:] = -1
-    sign[half:, :half] = -1
-    padded = np.pad(ssm, half, mode="edge")
-    novelty = np.array(
-        [float(np.sum(padded[i : i + 2 * half, i : i + 2 * half] * sign)) for i in range(n)]
-    )
-    novelty = np.maximum(novelty, 0)
-    if novelty.max() <= 0:
-        return []
-    novelty /= novelty.max()
-    min_gap = 3  # bars (tuned on bench/audio: hit rate 0.72 → 0.77)
-    picked: list[int] = []
-    for i in np.argsort(-novelty):
-        if novelty[i] < 0.2 or i < 2 or i > n - 2:
-            continue
-        if all(abs(int(i) - j) >= min_gap for j in picked):
-            picked.append(int(i))
-        if len(picked) >= max(1, int(duration / 12)):
-            break
-    return sorted(float(bars[i]) for i in picked)
+def _bar_features(features: Features, grid: np.ndarray) -> dict[str, np.ndarray]:
+    """Per-bar means of each feature group, robustly standardised; (dims, bars) each."""
+    n_frames = features.onset.size
+    edge = min(N_FFT // (2 * HOP), max((n_frames - 1) // 2, 0))  # frames that see padding
+    frames = np.clip(np.round(grid * features.sr / HOP).astype(int), edge, n_frames - edge)
+    starts = np.minimum(frames[:-1], n_frames - edge - 1)
+    ends = np.maximum(frames[1:], starts + 1)
+    raw = {
+        "bands": np.stack([b.mean(axis=0) for b in np.array_split(features.mel_db, BANDS)]),
+        "timbre": features.mfcc[1:],
+        "harmony": features.chroma,
+        "loudness": 20 * np.log10(features.rms[np.newaxis] + 1e-6),
+        "onsets": np.log1p(np.vstack([features.onset, features.low_onset])),
+    }
+    out = {}
+    for name, frame_values in raw.items():
+        total = np.cumsum(np.pad(frame_values, ((0, 0), (1, 0))), axis=1)
+        means = (total[:, ends] - total[:, starts]) / (ends - starts)
+        out[name] = _robust_z(means, FLOORS[name])
+    return out
 
 
-def _standardise(feature: np.ndarray) -> np.ndarray:
-    mean = feature.mean(axis=1, keepdims=True)
-    std = feature.std(axis=1, keepdims=True) + 1e-6
-    return (feature - mean) / std
+def _stack(bars: dict[str, np.ndarray], weights: dict[str, float]) -> np.ndarray:
+    """The weighted groups one above the other, each group's weight spread over its rows."""
+    return np.vstack([bars[k] * w / np.sqrt(bars[k].shape[0]) for k, w in weights.items()])
 
 
-def _labels(levels: list[float]) -> list[str]:
-    """Name sections by their loudness rank and position in the song."""
-    n = len(levels)
-    if n == 1:
-        return ["verse"]
-    ordered = sorted(levels)
-    high = ordered[-1] - (ordered[-1] - ordered[0]) / 3 if n > 2 else ordered[-1]
-    labels: list[str] = []
-    for i, level in enumerate(levels):
-        if i == 0 and level < high:
-            labels.append("intro")
-        elif i == n - 1 and level < high:
-            labels.append("outro")
-        elif level >= high:
-            labels.append("chorus")
-        elif 0 < i < n - 1 and level <= ordered[0] + 1e-9:
-            labels.append("bridge")
-        else:
-            labels.append("verse")
-    return labels
+def _robust_z(values: np.ndarray, floor: float) -> np.ndarray:
+    """(value - median) / spread per row, clipped at ±CLIP; the spread from the quartiles,
+    at least half the standard deviation and at least `floor`."""
+    low, mid, high = np.percentile(values, [25, 50, 75], axis=1, keepdims=True)
+    spread = np.maximum((high - low) / 1.35, 0.5 * values.std(axis=1, keepdims=True))
+    spread = np.maximum(spread, floor)
+    return np.clip((values - mid) / spread, -CLIP, CLIP)
+
+
+def _affinity(units: np.ndarray) -> np.ndarray:
+    """Gaussian affinity between the columns, its width the median squared distance (but
+    at least 0.5: bars that differ by less than the floors stay alike)."""
+    sq = np.sum(units**2, axis=0)
+    dist = np.maximum(sq[:, None] + sq[None, :] - 2 * units.T @ units, 0)
+    scale = np.median(dist[np.triu_indices(dist.shape[0], 1)]) if dist.shape[0] > 1 else 1.0
+    return np.exp(-dist / max(float(scale), 0.5))
+
+
+def _partition(sim: np.ndarray, seconds: np.ndarray, *, phrased: bool) -> list[int]:
+    """Bar indices of the boundaries minimising, by dynamic programming, each section's
+    kernel scatter (seconds-weighted) plus a cost per boundary and per broken phrase."""
+    n = sim.shape[0]
+    weighted = sim * seconds[:, None] * seconds[None, :]
+    block = np.zeros((n + 1, n + 1))
+    block[1:, 1:] = weighted.cumsum(0).cumsum(1)
+    self_sum = np.concatenate([[0.0], np.cumsum(np.diag(sim) * seconds)])
+    elapsed = np.concatenate([[0.0], np.cumsum(seconds)])
+    best = np.full(n + 1, np.inf)
+    best[0] = 0.0
+    back = np.zeros(n + 1, dtype=int)
+    last_min = MIN_LAST_BARS if phrased else MIN_LAST_STEPS
+    for end in range(MIN_SECTION_BARS, n + 1):
+        start = np.arange(0, end - MIN_SECTION_BARS + 1)
+        inside = block[end, end] - block[start, end] - block[end, start] + block[start, start]
+        scatter = self_sum[end] - self_sum[start] - inside / (elapsed[end] - elapsed[start])
+        total = best[start] + scatter + BOUNDARY_COST
+        if phrased:
+            broken = (start > 0) & (end < n) & ((end - start) % 4 != 0)
+            total = total + PHRASE_COST * broken
+        if end == n:
+            total[end - start < last_min] = np.inf
+        k = int(np.argmin(total))
+        best[end], back[end] = total[k], start[k]
+    cuts = []
+    at = int(back[n])
+    while at > 0:
+        cuts.append(at)
+        at = int(back[at])
+    return cuts[::-1]

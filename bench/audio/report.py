@@ -10,7 +10,8 @@ from bench.audio.score import TARGETS
 
 Row = dict[str, object]
 MEANS = ("base_f", "base_cmlt", "f", "cmlt", "amlt", "downbeat_f", "section_hit",
-         "section_precision", "seconds", "hint_f", "hint_cmlt", "hint_downbeat_f")  # fmt: skip
+         "section_precision", "section_label", "seconds", "hint_f", "hint_cmlt",
+         "hint_downbeat_f")  # fmt: skip
 
 
 def _num(key: str, digits: int) -> Callable[[Row], str]:
@@ -30,6 +31,7 @@ COLUMNS: tuple[tuple[str, int, Callable[[Row], str]], ...] = (
     ("db F", 5, _num("downbeat_f", 2)),
     ("sec", 5, _num("section_hit", 2)),
     ("secP", 5, _num("section_precision", 2)),
+    ("lab", 5, _num("section_label", 2)),
     ("s", 5, _num("seconds", 1)),
     ("hint F", 6, _num("hint_f", 3)),
     ("hdb F", 5, _num("hint_downbeat_f", 2)),
@@ -38,8 +40,10 @@ LEGEND = (
     "meter: truth[/ours when different]; bpm: truth/ours; base = librosa.beat.beat_track; "
     "F = beat F-measure (±70 ms),\nCMLt/AMLt = mir_eval continuity; db F = downbeat "
     "F-measure; beats and downbeats ignore the first 5 s (mir_eval);\nsec/secP = section "
-    "boundary hit rate / precision within ±3 s; s = seconds for audio.analyze;\nhint F / hdb F = "
-    "beat / downbeat F when the musician gives the tempo and meter (--bpm/--meter)"
+    "boundary hit rate / precision within ±3 s; lab = share of the time our section label is "
+    "the truth's\n(break counts as bridge; a/b, hook, drop ... never match); s = seconds for "
+    "audio.analyze;\nhint F / hdb F = beat / downbeat F when the musician gives the tempo and "
+    "meter (--bpm/--meter)"
 )
 
 
@@ -79,6 +83,8 @@ def verdicts(rows: list[Row]) -> list[str]:
         value = float(mean[key])  # type: ignore[arg-type]
         verdict = "PASS" if value >= target else "FAIL"
         lines.append(f"  {label:<24} {value:.3f}  target ≥ {target:.2f}  {verdict}")
+    agreement = float(mean["section_label"])  # type: ignore[arg-type]
+    lines.append(f"  {'section label agreement':<24} {agreement:.3f}  (reported, no target)")
     lines.append(
         "  with the musician's tempo and meter (--bpm/--meter): "
         f"F {float(mean['hint_f']):.3f}, CMLt {float(mean['hint_cmlt']):.3f}, "  # type: ignore[arg-type]

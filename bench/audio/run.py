@@ -44,7 +44,8 @@ def evaluate(wav: Path, truth: dict) -> dict:
     except Exception as exc:  # the analyzer is being worked on: score a crash as zero
         logging.getLogger(__name__).exception("analyze failed on %s", wav.name)
         row.update(error=repr(exc), f=0.0, cmlt=0.0, amlt=0.0, downbeat_f=0.0)
-        row.update(section_hit=0.0, section_precision=0.0, ours_meter="ERR", ours_tempo=0.0)
+        row.update(section_hit=0.0, section_precision=0.0, section_label=0.0)
+        row.update(ours_meter="ERR", ours_tempo=0.0)
         return _labelled(row)
     row["seconds"] = time.perf_counter() - start
     ours = score.beat_scores(truth["beats"], found.beats)
@@ -54,6 +55,10 @@ def evaluate(wav: Path, truth: dict) -> dict:
     row.update(f=ours["f"], cmlt=ours["cmlt"], amlt=ours["amlt"])
     row["downbeat_f"] = score.downbeat_f(truth["downbeats"], found.downbeats)
     row.update(section_hit=bounds["hit"], section_precision=bounds["precision"])
+    row["section_label"] = score.label_agreement(
+        [(s["start"], s["end"], s["label"]) for s in truth["sections"]],
+        [(s.start, s.end, s.label) for s in found.sections],
+    )
     row.update(ours_meter=found.meter, ours_tempo=found.tempo)
     row.update(_assisted(wav, truth))
     return _labelled(row)

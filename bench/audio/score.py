@@ -1,9 +1,9 @@
-"""mir_eval scores for one track: beats, downbeats and section boundaries.
+"""mir_eval scores for one track: beats, downbeats, section boundaries and labels.
 
 Beats and downbeats follow mir_eval's convention of ignoring the first 5 s
 (`mir_eval.beat.trim_beats`) on both sides; section boundaries are matched one-to-one
 within ±3 s (`mir_eval.util.match_events`), first and last (start/end of the track)
-excluded.
+excluded; section labels are compared over time.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import numpy as np
 
 TARGETS = {"beat_f": 0.95, "cmlt": 0.90, "downbeat_f": 0.85, "section_hit": 0.85}
 SECTION_WINDOW = 3.0
+LABEL_ALIASES = {"break": "bridge"}  # truth label -> the analyzer's name for that role
 
 
 def beat_scores(reference: Sequence[float], estimate: Sequence[float]) -> dict[str, float]:
@@ -47,3 +48,20 @@ def boundary_scores(
         "hit": matched / ref.size if ref.size else 1.0,
         "precision": matched / est.size if est.size else 0.0,
     }
+
+
+def label_agreement(
+    reference: Sequence[tuple[float, float, str]], estimate: Sequence[tuple[float, float, str]]
+) -> float:
+    """Fraction of the reference sections' time where the estimated (start, end, label)
+    sections carry the same label; reference labels go through `LABEL_ALIASES` first."""
+    total = sum(end - start for start, end, _ in reference)
+    if total <= 0:
+        return 0.0
+    same = sum(
+        max(0.0, min(r_end, e_end) - max(r_start, e_start))
+        for r_start, r_end, r_label in reference
+        for e_start, e_end, e_label in estimate
+        if LABEL_ALIASES.get(r_label, r_label) == e_label
+    )
+    return same / total
