@@ -96,17 +96,25 @@ def _rhythm_options(parser: argparse.ArgumentParser) -> None:
         help="the tempo you tap (dotted quarters in 6/8): settles double/half time",
     )
     parser.add_argument("--meter", choices=METERS, default=None, help="time signature")
+    parser.add_argument(
+        "--downbeat",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="time of the first beat of any bar (where the 'one' is)",
+    )
 
 
 def _rhythm_hint(args: argparse.Namespace) -> RhythmHint | None:
-    if args.bpm is None and args.meter is None:
+    if args.bpm is None and args.meter is None and args.downbeat is None:
         return None
-    try:
-        return RhythmHint(bpm=args.bpm, meter=args.meter)
-    except ValueError:
+    if args.bpm is not None and not 30 <= args.bpm <= 300:
         raise AgentInputError(
             f"--bpm must be between 30 and 300 beats per minute, got {args.bpm:g}"
-        ) from None
+        )
+    if args.downbeat is not None and args.downbeat < 0:
+        raise AgentInputError(f"--downbeat is a time in the track, got {args.downbeat:g} s")
+    return RhythmHint(bpm=args.bpm, meter=args.meter, downbeat=args.downbeat)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -244,7 +252,6 @@ def _render(args: argparse.Namespace) -> int:
     settings = _settings(args)
     output = check_output(args.output)
     track = args.track if args.command == "render" else _demo_track(settings)
-    hint = _rhythm_hint(args) or RhythmHint()
     options = RenderOptions(
         brief=getattr(args, "brief", DEMO_BRIEF),
         template=args.template,
@@ -252,8 +259,7 @@ def _render(args: argparse.Namespace) -> int:
         resolution=args.resolution,
         fps=settings.fps,
         references=getattr(args, "ref", []),
-        bpm=hint.bpm,
-        meter=hint.meter,
+        rhythm=_rhythm_hint(args),
     )
     progress = ConsoleProgress()
     studio = open_studio(settings, on_progress=progress, on_event=progress.event)

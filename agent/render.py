@@ -99,7 +99,7 @@ def render(track: Path, options: RenderOptions, *, studio: Studio, output: Path)
     output = check_output(output)
     check_references(options.references)
     studio.output = output
-    prepared = prepare_track(studio, track, options.rhythm_hint)
+    prepared = prepare_track(studio, track, options.rhythm)
     uploads = [
         {"name": f"upload-{i + 1}", "kind": "upload", "media": studio.media.put_file(p)}
         for i, p in enumerate(options.references)

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from audio.models import Meter, RhythmHint
+from audio.models import RhythmHint
 
 Template = Literal["story", "performance", "abstract"]
 Aspect = Literal["16:9", "9:16", "1:1"]
@@ -34,21 +34,13 @@ class RenderOptions(BaseModel):
     resolution: Resolution = "720p"
     fps: int = Field(default=24, ge=12, le=60)
     references: list[Path] = Field(default_factory=list, max_length=10)
-    bpm: float | None = Field(
-        default=None, ge=30.0, le=300.0, description="the tempo you tap (dotted quarters in 6/8)"
+    rhythm: RhythmHint | None = Field(
+        default=None, description="the musician's tempo, meter and bar start, if given"
     )
-    meter: Meter | None = Field(default=None, description="time signature, if you know it")
 
     @property
     def size(self) -> tuple[int, int]:
         return frame_size(self.aspect, self.resolution)
-
-    @property
-    def rhythm_hint(self) -> RhythmHint | None:
-        """The musician's tempo/meter for the analysis, or None to detect both."""
-        if self.bpm is None and self.meter is None:
-            return None
-        return RhythmHint(bpm=self.bpm, meter=self.meter)
 
 
 class Character(BaseModel):

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from audio.decode import MAX_DURATION, DecodedTrack, load_track
+from audio.errors import AudioInputError
 from audio.features import compute_features
 from audio.models import ANALYSIS_VERSION, Key, RhythmHint, TrackAnalysis
 from audio.mood import estimate_mood
@@ -56,6 +57,11 @@ def analyze_decoded(
 ) -> TrackAnalysis:
     """Run the analysis on already-decoded samples (`hint`: the musician's tempo/meter)."""
     hint = None if hint is None or hint.empty else hint
+    if hint is not None and hint.downbeat is not None and hint.downbeat > track.duration:
+        raise AudioInputError(
+            f"the bar start you gave ({hint.downbeat:g} s) is past the end of the track "
+            f"({track.duration:.1f} s)"
+        )
     y = track.mono(ANALYSIS_RATE)
     y = y - float(np.mean(y))  # DC offset would bias the onset envelope
     features = compute_features(y, ANALYSIS_RATE)

@@ -34,10 +34,12 @@ class Mood(BaseModel):
 
 
 class RhythmHint(BaseModel):
-    """What the musician knows about the beat: the tempo they tap and the time signature.
+    """What the musician knows about the beat: the tempo they tap, the time signature and
+    where a bar starts.
 
     The analysis is automatic; a hint settles what audio alone leaves open (double or
-    half time, 3/4 or 6/8) the way a DAW's tempo field does.
+    half time, 3/4 or 6/8, which beat is "one") the way a DAW's tempo field and
+    "set 1.1.1 here" do.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -46,10 +48,13 @@ class RhythmHint(BaseModel):
         default=None, ge=30.0, le=300.0, description="beats per minute; dotted quarters in 6/8"
     )
     meter: Meter | None = None
+    downbeat: float | None = Field(
+        default=None, ge=0.0, description="time (s) of the first beat of any bar"
+    )
 
     @property
     def empty(self) -> bool:
-        return self.bpm is None and self.meter is None
+        return self.bpm is None and self.meter is None and self.downbeat is None
 
     def cache_suffix(self) -> str:
         """A file-name-safe tag for caches keyed by content hash."""
@@ -57,7 +62,8 @@ class RhythmHint(BaseModel):
             return ""
         bpm = f"{self.bpm:g}" if self.bpm is not None else "auto"
         meter = self.meter.replace("/", "-") if self.meter else "auto"
-        return f"-{bpm}bpm-{meter}"
+        one = f"-one{self.downbeat:g}s" if self.downbeat is not None else ""
+        return f"-{bpm}bpm-{meter}{one}"
 
 
 class TimeRegion(BaseModel):

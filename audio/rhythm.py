@@ -3,8 +3,9 @@
 librosa's dynamic-programming tracker runs on an onset envelope that weights bass and
 kick onsets, with a per-frame tempo curve when the tempo moves; beats are then moved onto
 the attacks they stand for. Music with no steady pulse (speech, ambience, noise) gets no
-beats at all instead of an invented grid. A musician's hint (tempo, meter) fixes the
-metrical level and the bar length, which audio alone can leave ambiguous.
+beats at all instead of an invented grid. A musician's hint (tempo, meter, a bar start)
+fixes the metrical level, the bar length and the bar phase, which audio alone can leave
+ambiguous.
 """
 
 from __future__ import annotations
@@ -43,8 +44,9 @@ def track_rhythm(features: Features, hint: RhythmHint | None = None) -> Rhythm:
     """Beats, downbeats (s) and meter of a track; no beats when there is no steady pulse.
 
     With a hinted tempo the tracker follows that metrical level (and still follows the
-    music's drift and changes); a hinted meter sets the bar length. A hinted tempo also
-    means the musician says there is a beat, so a faint pulse still gets a grid.
+    music's drift and changes); a hinted meter sets the bar length and a hinted downbeat
+    the beat bars start on. A hinted tempo also means the musician says there is a beat,
+    so a faint pulse still gets a grid.
     """
     import librosa
 
@@ -74,6 +76,8 @@ def track_rhythm(features: Features, hint: RhythmHint | None = None) -> Rhythm:
     phase = _downbeat_phase(features, frames, per_bar)
     first, last = _played_span(env, features.rms, frames)
     beats, phase = beats[first:last], (phase - first) % per_bar
+    if hint.downbeat is not None and beats.size:
+        phase = int(np.argmin(np.abs(beats - hint.downbeat))) % per_bar
     downbeats = beats[phase::per_bar] if beats.size else beats
     confidence = min(1.0, clarity / 0.6)
     return Rhythm(tempo, beats, downbeats, per_bar, meter, True, round(confidence, 3))

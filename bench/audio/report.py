@@ -11,7 +11,7 @@ from bench.audio.score import TARGETS
 Row = dict[str, object]
 MEANS = ("base_f", "base_cmlt", "f", "cmlt", "amlt", "downbeat_f", "section_hit",
          "section_precision", "section_label", "seconds", "hint_f", "hint_cmlt",
-         "hint_downbeat_f")  # fmt: skip
+         "hint_downbeat_f", "one_downbeat_f")  # fmt: skip
 
 
 def _num(key: str, digits: int) -> Callable[[Row], str]:
@@ -88,7 +88,8 @@ def verdicts(rows: list[Row]) -> list[str]:
     lines.append(
         "  with the musician's tempo and meter (--bpm/--meter): "
         f"F {float(mean['hint_f']):.3f}, CMLt {float(mean['hint_cmlt']):.3f}, "  # type: ignore[arg-type]
-        f"downbeat F {float(mean['hint_downbeat_f']):.3f}"  # type: ignore[arg-type]
+        f"downbeat F {float(mean['hint_downbeat_f']):.3f} "
+        f"({float(mean['one_downbeat_f']):.3f} with the first bar start, --downbeat)"  # type: ignore[arg-type]
     )
     lines.append(
         f"  baseline librosa beat_track: F {float(mean['base_f']):.3f}, "  # type: ignore[arg-type]

@@ -65,16 +65,22 @@ def evaluate(wav: Path, truth: dict) -> dict:
 
 
 def _assisted(wav: Path, truth: dict) -> dict[str, float]:
-    """Scores when the musician gives the tempo they tap at the start and the meter."""
+    """Scores when the musician gives the tempo they tap at the start and the meter
+    (and, for `one_downbeat_f`, where the first bar starts)."""
     import audio
 
     hint = audio.RhythmHint(bpm=truth["tempo"], meter=truth["meter"])
     found = audio.analyze(wav, hint=hint)
+    bars = audio.RhythmHint(
+        bpm=truth["tempo"], meter=truth["meter"], downbeat=truth["downbeats"][0]
+    )
+    with_one = audio.analyze(wav, hint=bars)
     scores = score.beat_scores(truth["beats"], found.beats)
     return {
         "hint_f": scores["f"],
         "hint_cmlt": scores["cmlt"],
         "hint_downbeat_f": score.downbeat_f(truth["downbeats"], found.downbeats),
+        "one_downbeat_f": score.downbeat_f(truth["downbeats"], with_one.downbeats),
     }
 
 

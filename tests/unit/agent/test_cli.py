@@ -112,6 +112,13 @@ def test_analyze_takes_the_musicians_tempo_and_meter(
     assert data["hint"] == {"bpm": 62.0, "meter": "2/4"}
 
 
+def test_a_negative_bar_start_is_a_clear_error(
+    demo_track: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["analyze", str(demo_track), "--downbeat", "-2"]) == 2
+    assert "--downbeat is a time in the track" in capsys.readouterr().err
+
+
 def test_an_absurd_tempo_hint_is_a_clear_error(
     demo_track: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

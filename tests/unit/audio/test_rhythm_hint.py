@@ -9,7 +9,7 @@ import pytest
 import soundfile
 from pydantic import ValidationError
 
-from audio import RhythmHint, analyze, load_cached
+from audio import AudioInputError, RhythmHint, analyze, load_cached
 from audio.demo import demo_truth
 
 
@@ -46,6 +46,22 @@ def test_meter_hint_sets_the_bar_length(demo_track: Path) -> None:
     assert result.downbeats == result.beats[first::3]
 
 
+def test_downbeat_hint_sets_which_beat_is_one(demo_track: Path) -> None:
+    truth = demo_truth()
+    automatic = analyze(demo_track)
+    assert _near_grid(automatic.downbeats, truth.downbeats) > 0.9
+    second_beat = truth.beats[5]  # bar 2, beat 2: the musician hears the bars start there
+    result = analyze(demo_track, hint=RhythmHint(downbeat=second_beat))
+    assert result.beats == automatic.beats
+    assert _near_grid(result.downbeats, truth.beats[1::4]) > 0.9
+    assert result.downbeats != automatic.downbeats
+
+
+def test_a_downbeat_past_the_end_is_a_clear_error(demo_track: Path) -> None:
+    with pytest.raises(AudioInputError, match="past the end of the track"):
+        analyze(demo_track, hint=RhythmHint(downbeat=500.0))
+
+
 def test_a_bpm_hint_gives_a_grid_even_where_the_pulse_is_faint(tmp_path: Path) -> None:
     rng = np.random.default_rng(5)
     path = tmp_path / "pad.wav"
@@ -67,7 +83,9 @@ def test_hinted_and_automatic_analyses_are_cached_apart(demo_track: Path, tmp_pa
     assert plain is not None and plain.hint is None
 
 
-@pytest.mark.parametrize("bad", [{"bpm": 10}, {"bpm": 900}, {"meter": "5/4"}, {"tempo": 90}])
+@pytest.mark.parametrize(
+    "bad", [{"bpm": 10}, {"bpm": 900}, {"meter": "5/4"}, {"tempo": 90}, {"downbeat": -0.5}]
+)
 def test_impossible_hints_are_refused(bad: dict[str, object]) -> None:
     with pytest.raises(ValidationError):
         RhythmHint.model_validate(bad)
@@ -77,3 +95,4 @@ def test_cache_suffix_is_file_name_safe() -> None:
     assert RhythmHint().cache_suffix() == ""
     assert RhythmHint(bpm=87.5, meter="6/8").cache_suffix() == "-87.5bpm-6-8"
     assert RhythmHint(meter="3/4").cache_suffix() == "-autobpm-3-4"
+    assert RhythmHint(downbeat=1.25).cache_suffix() == "-autobpm-auto-one1.25s"
