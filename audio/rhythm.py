@@ -20,7 +20,10 @@ from audio.models import BEATS_PER_BAR, RhythmHint
 
 MIN_CLARITY = 0.3  # speech and noise measure ≤ 0.2, the eval set's music ≥ 0.48
 TEMPO_RANGE = (40.0, 220.0)
-LOW_WEIGHT = 0.25  # bass/kick onsets: enough to anchor jigs, little enough not to follow funk kicks
+LOW_WEIGHT = 0.25  # bass/kick onsets: little enough not to follow syncopated funk kicks
+LOW_WEIGHTS = (0.5, LOW_WEIGHT)  # tried in order: anchoring on the low end keeps 6/8 and
+# funk grooves from slipping to an off-beat, unless it makes the beats slip more itself
+SLIP = 0.2  # an interval this far (relative) from both steady neighbours is a slip
 TIGHTNESS = 400  # stay on the grid through syncopation (librosa's default 100 slips a half beat)
 HINT_WIDTH = 0.05  # octaves: a hinted tempo picks the nearest tempogram peak within ~±4 %
 HINT_TOLERANCE = 0.08  # a hint this close to a level of the found tempo selects that level
@@ -48,14 +51,33 @@ def track_rhythm(features: Features, hint: RhythmHint | None = None) -> Rhythm:
     the beat bars start on. A hinted tempo also means the musician says there is a beat,
     so a faint pulse still gets a grid.
     """
-    import librosa
 
     hint = hint or RhythmHint()
-    env = _pulse_envelope(features)
-    clarity = local_pulse_clarity(env, features.frame_rate)
+    clarity = local_pulse_clarity(_pulse_envelope(features, LOW_WEIGHT), features.frame_rate)
     if clarity < MIN_CLARITY and hint.bpm is None:
         empty = np.zeros(0)
         return Rhythm(0.0, empty, empty, 4, "4/4", False, round(clarity, 3))
+    # anchored on the low end first; the lighter mix when that makes the beats slip
+    tracks = [_track(features, _pulse_envelope(features, w), hint) for w in LOW_WEIGHTS]
+    env, frames, beats, bpm = min(tracks, key=lambda t: count_slips(t[2]))
+    tempo = float(60.0 / np.median(np.diff(beats))) if beats.size >= 2 else float(np.median(bpm))
+    per_bar, meter = _meter(features, frames) if hint.meter is None else _hinted(hint.meter)
+    phase = _downbeat_phase(features, frames, per_bar)
+    first, last = _played_span(env, features.rms, frames)
+    beats, phase = beats[first:last], (phase - first) % per_bar
+    if hint.downbeat is not None and beats.size:
+        phase = int(np.argmin(np.abs(beats - hint.downbeat))) % per_bar
+    downbeats = beats[phase::per_bar] if beats.size else beats
+    confidence = min(1.0, clarity / 0.6)
+    return Rhythm(tempo, beats, downbeats, per_bar, meter, True, round(confidence, 3))
+
+
+def _track(
+    features: Features, env: np.ndarray, hint: RhythmHint
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float | np.ndarray]:
+    """Envelope, beat frames, beat times (on the attacks) and tempo (curve) for one envelope."""
+    import librosa
+
     bpm = _tempo_curve(env, features.sr)
     if hint.bpm is not None:
         bpm = _follow_hint(bpm, hint.bpm, env, features.sr)
@@ -70,24 +92,32 @@ def track_rhythm(features: Features, hint: RhythmHint | None = None) -> Rhythm:
     )
     frames = _inside_music(np.asarray(frames, dtype=int), features)
     beats = librosa.frames_to_time(frames, sr=features.sr, hop_length=HOP)
-    beats = _align_to_onsets(beats, features)
-    tempo = float(60.0 / np.median(np.diff(beats))) if beats.size >= 2 else float(np.median(bpm))
-    per_bar, meter = _meter(features, frames) if hint.meter is None else _hinted(hint.meter)
-    phase = _downbeat_phase(features, frames, per_bar)
-    first, last = _played_span(env, features.rms, frames)
-    beats, phase = beats[first:last], (phase - first) % per_bar
-    if hint.downbeat is not None and beats.size:
-        phase = int(np.argmin(np.abs(beats - hint.downbeat))) % per_bar
-    downbeats = beats[phase::per_bar] if beats.size else beats
-    confidence = min(1.0, clarity / 0.6)
-    return Rhythm(tempo, beats, downbeats, per_bar, meter, True, round(confidence, 3))
+    return env, frames, _align_to_onsets(beats, features), bpm
 
 
-def _pulse_envelope(features: Features) -> np.ndarray:
+def count_slips(beats: np.ndarray) -> int:
+    """Beat intervals unlike the steady intervals either side of them: phase slips.
+
+    A tempo change differs on one side only; a slip (the tracker jumping to an off-beat
+    or a sixteenth) leaves one odd interval between two runs that agree.
+    """
+    if beats.size < 10:
+        return 0
+    ibi = np.diff(beats)
+    slips = 0
+    for i in range(4, ibi.size - 4):
+        before, after = np.median(ibi[i - 4 : i]), np.median(ibi[i + 1 : i + 5])
+        steady = abs(before / after - 1) < SLIP / 2
+        odd = abs(ibi[i] / before - 1) >= SLIP and abs(ibi[i] / after - 1) >= SLIP
+        slips += int(steady and odd)
+    return slips
+
+
+def _pulse_envelope(features: Features, low_weight: float) -> np.ndarray:
     """Full-band onsets plus bass/kick onsets (they sit on the beat, melodies often don't)."""
     full = features.onset / (features.onset.max() + 1e-9)
     low = features.low_onset / (features.low_onset.max() + 1e-9)
-    return full + LOW_WEIGHT * low
+    return full + low_weight * low
 
 
 def local_pulse_clarity(env: np.ndarray, frame_rate: float, *, window: float = 10.0) -> float:
