@@ -24,6 +24,8 @@ LOW_WEIGHT = 0.25  # bass/kick onsets: little enough not to follow syncopated fu
 LOW_WEIGHTS = (0.5, LOW_WEIGHT)  # tried in order: anchoring on the low end keeps 6/8 and
 # funk grooves from slipping to an off-beat, unless it makes the beats slip more itself
 SLIP = 0.2  # an interval this far (relative) from both steady neighbours is a slip
+RETURN_WITHIN = 64  # beats: a displacement that ends this soon was the tracker's, not the music's
+ON_GRID = 0.1  # of a beat: back on the grid
 TIGHTNESS = 400  # stay on the grid through syncopation (librosa's default 100 slips a half beat)
 HINT_WIDTH = 0.05  # octaves: a hinted tempo picks the nearest tempogram peak within ~±4 %
 HINT_TOLERANCE = 0.08  # a hint this close to a level of the found tempo selects that level
@@ -91,8 +93,46 @@ def _track(
         units="frames",
     )
     frames = _inside_music(np.asarray(frames, dtype=int), features)
-    beats = librosa.frames_to_time(frames, sr=features.sr, hop_length=HOP)
-    return env, frames, _align_to_onsets(beats, features), bpm
+    peaks = repair_slips(librosa.frames_to_time(frames, sr=features.sr, hop_length=HOP))
+    frames = np.round(peaks * features.sr / HOP).astype(int)  # on the envelope's peaks
+    beats = repair_slips(_align_to_onsets(peaks, features))  # on the attacks
+    return env, frames, beats, bpm
+
+
+def repair_slips(beats: np.ndarray) -> np.ndarray:
+    """Put back beats that left the grid for a while and came back to it.
+
+    Music does not shift its beat by a fraction and back: when the tracker jumps to an
+    off-beat in a syncopated passage and later lands on the old grid with as many beats
+    as grid steps in between, those beats are spread evenly between the two runs.
+    """
+    fixed = np.asarray(beats, dtype=float).copy()
+    i = 4
+    while i < fixed.size - 5:
+        before = np.diff(fixed[i - 4 : i + 1])
+        period = float(np.median(before))
+        jump = abs((fixed[i + 1] - fixed[i]) / period - 1)
+        back = (
+            _back_on_grid(fixed, i, period)
+            if jump >= SLIP and before.std() < 0.05 * period
+            else None
+        )
+        if back is None:
+            i += 1
+            continue
+        fixed[i + 1 : back] = np.linspace(fixed[i], fixed[back], back - i + 1)[1:-1]
+        i = back
+    return fixed
+
+
+def _back_on_grid(beats: np.ndarray, i: int, period: float) -> int | None:
+    """The first beat after `i` from which four beats sit on beat i's grid again, with
+    as many beats as grid steps in between; None when none does within `RETURN_WITHIN`."""
+    for m in range(i + 2, min(beats.size - 3, i + RETURN_WITHIN)):
+        steps = (beats[m : m + 4] - beats[i]) / period
+        if np.all(np.abs(steps - np.round(steps)) < ON_GRID) and round(steps[0]) == m - i:
+            return m
+    return None
 
 
 def count_slips(beats: np.ndarray) -> int:
