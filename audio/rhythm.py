@@ -26,6 +26,9 @@ LOW_WEIGHTS = (0.5, LOW_WEIGHT)  # tried in order: anchoring on the low end keep
 SLIP = 0.2  # an interval this far (relative) from both steady neighbours is a slip
 RETURN_WITHIN = 64  # beats: a displacement that ends this soon was the tracker's, not the music's
 ON_GRID = 0.1  # of a beat: back on the grid
+COMPOUND_TEMPO = 140.0  # a "3/4" faster than this may be 6/8 counted in eighths
+PAIRING = 0.5  # kick/snare alternation between bars that makes them 6/8's beats
+HIGH_BANDS = slice(60, 110)  # mel bands of snare and hi-hat attacks (~1.8–7 kHz)
 TIGHTNESS = 400  # stay on the grid through syncopation (librosa's default 100 slips a half beat)
 HINT_WIDTH = 0.05  # octaves: a hinted tempo picks the nearest tempogram peak within ~±4 %
 HINT_TOLERANCE = 0.08  # a hint this close to a level of the found tempo selects that level
@@ -65,6 +68,13 @@ def track_rhythm(features: Features, hint: RhythmHint | None = None) -> Rhythm:
     tempo = float(60.0 / np.median(np.diff(beats))) if beats.size >= 2 else float(np.median(bpm))
     per_bar, meter = _meter(features, frames) if hint.meter is None else _hinted(hint.meter)
     phase = _downbeat_phase(features, frames, per_bar)
+    fast_triple = hint.empty and meter == "3/4" and tempo > COMPOUND_TEMPO
+    if fast_triple and _bars_pair_up(features, frames[phase::3]):
+        # a fast "3/4" whose bars alternate kick and snare: they are 6/8's beats
+        keep = np.arange(phase, frames.size, 3)
+        frames, beats, tempo = frames[keep], beats[keep], tempo / 3
+        per_bar, meter = 2, "6/8"
+        phase = _downbeat_phase(features, frames, per_bar)
     first, last = _played_span(env, features.rms, frames)
     beats, phase = beats[first:last], (phase - first) % per_bar
     if hint.downbeat is not None and beats.size:
@@ -324,6 +334,26 @@ def _meter(features: Features, frames: np.ndarray) -> tuple[int, str]:
     if _ternary(features, frames):
         return 2, "6/8"
     return 4, "4/4"
+
+
+def _bars_pair_up(features: Features, bars: np.ndarray) -> bool:
+    """Do consecutive bars alternate low (kick) and high (snare) attacks, as the two
+    dotted-quarter beats of a 6/8 bar do, at similar strength?"""
+    import librosa
+
+    if bars.size < 8:
+        return False
+    high = librosa.onset.onset_strength(
+        S=features.mel_db[HIGH_BANDS], sr=features.sr, hop_length=HOP
+    )
+    full, low = features.onset, features.low_onset
+    at = [np.clip(bars + d, 0, full.size - 1) for d in range(-1, 3)]
+    strength = {name: np.max([e[i] for i in at], axis=0) for name, e in
+                (("full", full), ("low", low), ("high", high[: full.size]))}  # fmt: skip
+    timbre = _z(strength["high"]) - _z(strength["low"])
+    alternation = abs(timbre[0::2].mean() - timbre[1::2].mean()) / (timbre.std() + 1e-9)
+    even, odd = strength["full"][0::2].mean(), strength["full"][1::2].mean()
+    return bool(alternation * min(even, odd) / max(even, odd, 1e-9) >= PAIRING)
 
 
 def _hinted(meter: str) -> tuple[int, str]:
