@@ -28,6 +28,10 @@ RETURN_WITHIN = 64  # beats: a displacement that ends this soon was the tracker'
 ON_GRID = 0.1  # of a beat: back on the grid
 COMPOUND_TEMPO = 140.0  # a "3/4" faster than this may be 6/8 counted in eighths
 PAIRING = 0.5  # kick/snare alternation between bars that makes them 6/8's beats
+DOUBLE_TEMPO = 115.0  # a 4/4 faster than this may be counted in eighths
+UNEVEN = 0.65  # ... when every other beat is this much weaker (median onset)
+HALF_TEMPO = 100.0  # a 4/4 slower than this may be counted in half notes
+EVEN = 0.6  # ... when the points between its beats are at least this strong (median onset)
 HIGH_BANDS = slice(60, 110)  # mel bands of snare and hi-hat attacks (~1.8–7 kHz)
 TIGHTNESS = 400  # stay on the grid through syncopation (librosa's default 100 slips a half beat)
 HINT_WIDTH = 0.05  # octaves: a hinted tempo picks the nearest tempogram peak within ~±4 %
@@ -68,12 +72,24 @@ def track_rhythm(features: Features, hint: RhythmHint | None = None) -> Rhythm:
     tempo = float(60.0 / np.median(np.diff(beats))) if beats.size >= 2 else float(np.median(bpm))
     per_bar, meter = _meter(features, frames) if hint.meter is None else _hinted(hint.meter)
     phase = _downbeat_phase(features, frames, per_bar)
-    fast_triple = hint.empty and meter == "3/4" and tempo > COMPOUND_TEMPO
+    found_level = hint.bpm is None  # without a hinted tempo the level is ours to check
+    fast_triple = found_level and hint.meter is None and meter == "3/4" and tempo > COMPOUND_TEMPO
     if fast_triple and _bars_pair_up(features, frames[phase::3]):
         # a fast "3/4" whose bars alternate kick and snare: they are 6/8's beats
         keep = np.arange(phase, frames.size, 3)
         frames, beats, tempo = frames[keep], beats[keep], tempo / 3
         per_bar, meter = 2, "6/8"
+        phase = _downbeat_phase(features, frames, per_bar)
+    common_time = found_level and meter == "4/4"
+    strong = _counted_eighths(features, env, frames) if common_time else None
+    if strong is not None and tempo > DOUBLE_TEMPO:
+        # strong/weak beats, the strong ones a kick–snare backbeat: the beats were eighths
+        keep = np.arange(strong, frames.size, 2)
+        frames, beats, tempo = frames[keep], beats[keep], tempo / 2
+        phase = _downbeat_phase(features, frames, per_bar)
+    elif common_time and tempo < HALF_TEMPO and _counted_halves(features, env, frames):
+        # as strong between the beats, kick and snare alternating: the beats were halves
+        (frames, beats), tempo = _with_midpoints(features, frames, beats), tempo * 2
         phase = _downbeat_phase(features, frames, per_bar)
     first, last = _played_span(env, features.rms, frames)
     beats, phase = beats[first:last], (phase - first) % per_bar
@@ -354,6 +370,49 @@ def _bars_pair_up(features: Features, bars: np.ndarray) -> bool:
     alternation = abs(timbre[0::2].mean() - timbre[1::2].mean()) / (timbre.std() + 1e-9)
     even, odd = strength["full"][0::2].mean(), strength["full"][1::2].mean()
     return bool(alternation * min(even, odd) / max(even, odd, 1e-9) >= PAIRING)
+
+
+def _counted_eighths(features: Features, env: np.ndarray, frames: np.ndarray) -> int | None:
+    """The phase (0 or 1) of the real beats when the tracker counted eighth notes: every
+    other beat is weak and the strong ones alternate kick and snare; else None."""
+    if frames.size < 16:
+        return None
+    at = [np.clip(frames + d, 0, env.size - 1) for d in range(-1, 3)]
+    strength = np.max([env[i] for i in at], axis=0)
+    medians = [float(np.median(strength[p::2])) for p in range(2)]
+    strong = int(np.argmax(medians))
+    if min(medians) >= UNEVEN * max(medians):
+        return None
+    return strong if _bars_pair_up(features, frames[strong::2]) else None
+
+
+def _counted_halves(features: Features, env: np.ndarray, frames: np.ndarray) -> bool:
+    """Did the tracker count half notes: the points halfway between beats are about as
+    strong as the beats, and beats and halfway points alternate kick and snare?"""
+    if frames.size < 16:
+        return False
+    grid = _interleave(frames, np.round((frames[:-1] + frames[1:]) / 2).astype(int))
+    at = [np.clip(grid + d, 0, env.size - 1) for d in range(-1, 3)]
+    strength = np.max([env[i] for i in at], axis=0)
+    if np.median(strength[1::2]) < EVEN * np.median(strength[0::2]):
+        return False
+    return _bars_pair_up(features, grid)
+
+
+def _with_midpoints(
+    features: Features, frames: np.ndarray, beats: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Frames and beat times with a beat added halfway between each pair."""
+    middle = np.round((frames[:-1] + frames[1:]) / 2).astype(int)
+    halfway = _align_to_onsets((beats[:-1] + beats[1:]) / 2, features)
+    return _interleave(frames, middle), _interleave(beats, halfway)
+
+
+def _interleave(first: np.ndarray, between: np.ndarray) -> np.ndarray:
+    """first[0], between[0], first[1], ... first[-1] (len(between) == len(first) - 1)."""
+    out = np.empty(first.size + between.size, dtype=first.dtype)
+    out[0::2], out[1::2] = first, between
+    return out
 
 
 def _hinted(meter: str) -> tuple[int, str]:
