@@ -10,29 +10,21 @@ ambiguous.
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 
 import numpy as np
 
-from audio.features import FINE_HOP, HOP, Features
-from audio.models import BEATS_PER_BAR, RhythmHint
+from audio.beatgrid import align_to_onsets, count_slips, repair_slips
+from audio.features import HOP, Features
+from audio.levels import Grid, settle_level
+from audio.meter import detect_meter, downbeat_phase, hinted_meter
+from audio.models import RhythmHint
 
 MIN_CLARITY = 0.3  # speech and noise measure ≤ 0.2, the eval set's music ≥ 0.48
 TEMPO_RANGE = (40.0, 220.0)
 LOW_WEIGHT = 0.25  # bass/kick onsets: little enough not to follow syncopated funk kicks
 LOW_WEIGHTS = (0.5, LOW_WEIGHT)  # tried in order: anchoring on the low end keeps 6/8 and
 # funk grooves from slipping to an off-beat, unless it makes the beats slip more itself
-SLIP = 0.2  # an interval this far (relative) from both steady neighbours is a slip
-RETURN_WITHIN = 64  # beats: a displacement that ends this soon was the tracker's, not the music's
-ON_GRID = 0.1  # of a beat: back on the grid
-COMPOUND_TEMPO = 140.0  # a "3/4" faster than this may be 6/8 counted in eighths
-PAIRING = 0.5  # kick/snare alternation between bars that makes them 6/8's beats
-DOUBLE_TEMPO = 115.0  # a 4/4 faster than this may be counted in eighths
-UNEVEN = 0.65  # ... when every other beat is this much weaker (median onset)
-HALF_TEMPO = 100.0  # a 4/4 slower than this may be counted in half notes
-EVEN = 0.6  # ... when the points between its beats are at least this strong (median onset)
-HIGH_BANDS = slice(60, 110)  # mel bands of snare and hi-hat attacks (~1.8–7 kHz)
 TIGHTNESS = 400  # stay on the grid through syncopation (librosa's default 100 slips a half beat)
 HINT_WIDTH = 0.05  # octaves: a hinted tempo picks the nearest tempogram peak within ~±4 %
 HINT_TOLERANCE = 0.08  # a hint this close to a level of the found tempo selects that level
@@ -70,27 +62,15 @@ def track_rhythm(features: Features, hint: RhythmHint | None = None) -> Rhythm:
     tracks = [_track(features, _pulse_envelope(features, w), hint) for w in LOW_WEIGHTS]
     env, frames, beats, bpm = min(tracks, key=lambda t: count_slips(t[2]))
     tempo = float(60.0 / np.median(np.diff(beats))) if beats.size >= 2 else float(np.median(bpm))
-    per_bar, meter = _meter(features, frames) if hint.meter is None else _hinted(hint.meter)
-    phase = _downbeat_phase(features, frames, per_bar)
-    found_level = hint.bpm is None  # without a hinted tempo the level is ours to check
-    fast_triple = found_level and hint.meter is None and meter == "3/4" and tempo > COMPOUND_TEMPO
-    if fast_triple and _bars_pair_up(features, frames[phase::3]):
-        # a fast "3/4" whose bars alternate kick and snare: they are 6/8's beats
-        keep = np.arange(phase, frames.size, 3)
-        frames, beats, tempo = frames[keep], beats[keep], tempo / 3
-        per_bar, meter = 2, "6/8"
-        phase = _downbeat_phase(features, frames, per_bar)
-    common_time = found_level and meter == "4/4"
-    strong = _counted_eighths(features, env, frames) if common_time else None
-    if strong is not None and tempo > DOUBLE_TEMPO:
-        # strong/weak beats, the strong ones a kick–snare backbeat: the beats were eighths
-        keep = np.arange(strong, frames.size, 2)
-        frames, beats, tempo = frames[keep], beats[keep], tempo / 2
-        phase = _downbeat_phase(features, frames, per_bar)
-    elif common_time and tempo < HALF_TEMPO and _counted_halves(features, env, frames):
-        # as strong between the beats, kick and snare alternating: the beats were halves
-        (frames, beats), tempo = _with_midpoints(features, frames, beats), tempo * 2
-        phase = _downbeat_phase(features, frames, per_bar)
+    per_bar, meter = (
+        detect_meter(features, frames) if hint.meter is None else hinted_meter(hint.meter)
+    )
+    if hint.bpm is None:  # without a hinted tempo the level is ours to check
+        grid = settle_level(
+            features, env, Grid(frames, beats, tempo, per_bar, meter), free_meter=hint.meter is None
+        )
+        frames, beats, tempo, per_bar, meter = grid
+    phase = downbeat_phase(features, frames, per_bar)
     first, last = _played_span(env, features.rms, frames)
     beats, phase = beats[first:last], (phase - first) % per_bar
     if hint.downbeat is not None and beats.size:
@@ -121,62 +101,8 @@ def _track(
     frames = _inside_music(np.asarray(frames, dtype=int), features)
     peaks = repair_slips(librosa.frames_to_time(frames, sr=features.sr, hop_length=HOP))
     frames = np.round(peaks * features.sr / HOP).astype(int)  # on the envelope's peaks
-    beats = repair_slips(_align_to_onsets(peaks, features))  # on the attacks
+    beats = repair_slips(align_to_onsets(peaks, features))  # on the attacks
     return env, frames, beats, bpm
-
-
-def repair_slips(beats: np.ndarray) -> np.ndarray:
-    """Put back beats that left the grid for a while and came back to it.
-
-    Music does not shift its beat by a fraction and back: when the tracker jumps to an
-    off-beat in a syncopated passage and later lands on the old grid with as many beats
-    as grid steps in between, those beats are spread evenly between the two runs.
-    """
-    fixed = np.asarray(beats, dtype=float).copy()
-    i = 4
-    while i < fixed.size - 5:
-        before = np.diff(fixed[i - 4 : i + 1])
-        period = float(np.median(before))
-        jump = abs((fixed[i + 1] - fixed[i]) / period - 1)
-        back = (
-            _back_on_grid(fixed, i, period)
-            if jump >= SLIP and before.std() < 0.05 * period
-            else None
-        )
-        if back is None:
-            i += 1
-            continue
-        fixed[i + 1 : back] = np.linspace(fixed[i], fixed[back], back - i + 1)[1:-1]
-        i = back
-    return fixed
-
-
-def _back_on_grid(beats: np.ndarray, i: int, period: float) -> int | None:
-    """The first beat after `i` from which four beats sit on beat i's grid again, with
-    as many beats as grid steps in between; None when none does within `RETURN_WITHIN`."""
-    for m in range(i + 2, min(beats.size - 3, i + RETURN_WITHIN)):
-        steps = (beats[m : m + 4] - beats[i]) / period
-        if np.all(np.abs(steps - np.round(steps)) < ON_GRID) and round(steps[0]) == m - i:
-            return m
-    return None
-
-
-def count_slips(beats: np.ndarray) -> int:
-    """Beat intervals unlike the steady intervals either side of them: phase slips.
-
-    A tempo change differs on one side only; a slip (the tracker jumping to an off-beat
-    or a sixteenth) leaves one odd interval between two runs that agree.
-    """
-    if beats.size < 10:
-        return 0
-    ibi = np.diff(beats)
-    slips = 0
-    for i in range(4, ibi.size - 4):
-        before, after = np.median(ibi[i - 4 : i]), np.median(ibi[i + 1 : i + 5])
-        steady = abs(before / after - 1) < SLIP / 2
-        odd = abs(ibi[i] / before - 1) >= SLIP and abs(ibi[i] / after - 1) >= SLIP
-        slips += int(steady and odd)
-    return slips
 
 
 def _pulse_envelope(features: Features, low_weight: float) -> np.ndarray:
@@ -296,152 +222,3 @@ def _played_span(env: np.ndarray, rms: np.ndarray, frames: np.ndarray) -> tuple[
     if played.size == 0:
         return 0, frames.size
     return int(played[0]), int(played[-1]) + 1
-
-
-def _align_to_onsets(beats: np.ndarray, features: Features) -> np.ndarray:
-    """Move each beat onto the attack it stands for, when a clear one is within 70 ms.
-
-    The tracker works on a coarse (23 ms), smeared envelope whose peaks trail the
-    attacks; a fine envelope puts cuts on the hit itself.
-    """
-    env = features.fine_onset
-    if env.size == 0 or beats.size == 0:
-        return beats
-    strong = float(env.mean() + env.std())
-    reach = int(0.07 * features.sr / FINE_HOP)
-    aligned = beats.copy()
-    for i, t in enumerate(beats):
-        c = round(t * features.sr / FINE_HOP)
-        lo, hi = max(c - reach, 0), min(c + reach + 1, env.size)
-        if hi <= lo:
-            continue
-        peak = lo + int(np.argmax(env[lo:hi]))
-        if env[peak] >= strong:
-            aligned[i] = peak * FINE_HOP / features.sr
-    return aligned
-
-
-def _beat_accents(features: Features, frames: np.ndarray) -> np.ndarray:
-    """Per-beat evidence of a bar start: bass/kick onset and harmonic change (z-scores)."""
-    import librosa
-
-    frames = np.minimum(frames, features.onset.size - 1)
-    kick = features.low_onset[frames]
-    synced = librosa.util.sync(features.chroma, frames.tolist(), aggregate=np.median)
-    unit = synced / (np.linalg.norm(synced, axis=0, keepdims=True) + 1e-9)
-    change = np.zeros(frames.size)
-    # column i of `synced` spans beats i-1 .. i; compare the spans either side of beat i
-    for i in range(1, min(frames.size, unit.shape[1] - 1)):
-        change[i] = 1.0 - float(unit[:, i] @ unit[:, i + 1])
-    return _z(kick) + _z(change)
-
-
-def _meter(features: Features, frames: np.ndarray) -> tuple[int, str]:
-    """Beats per bar (2, 3 or 4) and the meter name; compound time reads as 6/8."""
-    if frames.size < 16:
-        return 4, "4/4"
-    accents = _beat_accents(features, frames)
-    contrast = {}
-    for per_bar in (2, 3, 4):
-        means = [accents[p::per_bar].mean() for p in range(per_bar)]
-        contrast[per_bar] = max(means) - float(np.mean(means))
-    if contrast[3] > 1.15 * max(contrast[2], contrast[4]):
-        return 3, "3/4"
-    if _ternary(features, frames):
-        return 2, "6/8"
-    return 4, "4/4"
-
-
-def _bars_pair_up(features: Features, bars: np.ndarray) -> bool:
-    """Do consecutive bars alternate low (kick) and high (snare) attacks, as the two
-    dotted-quarter beats of a 6/8 bar do, at similar strength?"""
-    import librosa
-
-    if bars.size < 8:
-        return False
-    high = librosa.onset.onset_strength(
-        S=features.mel_db[HIGH_BANDS], sr=features.sr, hop_length=HOP
-    )
-    full, low = features.onset, features.low_onset
-    at = [np.clip(bars + d, 0, full.size - 1) for d in range(-1, 3)]
-    strength = {name: np.max([e[i] for i in at], axis=0) for name, e in
-                (("full", full), ("low", low), ("high", high[: full.size]))}  # fmt: skip
-    timbre = _z(strength["high"]) - _z(strength["low"])
-    alternation = abs(timbre[0::2].mean() - timbre[1::2].mean()) / (timbre.std() + 1e-9)
-    even, odd = strength["full"][0::2].mean(), strength["full"][1::2].mean()
-    return bool(alternation * min(even, odd) / max(even, odd, 1e-9) >= PAIRING)
-
-
-def _counted_eighths(features: Features, env: np.ndarray, frames: np.ndarray) -> int | None:
-    """The phase (0 or 1) of the real beats when the tracker counted eighth notes: every
-    other beat is weak and the strong ones alternate kick and snare; else None."""
-    if frames.size < 16:
-        return None
-    at = [np.clip(frames + d, 0, env.size - 1) for d in range(-1, 3)]
-    strength = np.max([env[i] for i in at], axis=0)
-    medians = [float(np.median(strength[p::2])) for p in range(2)]
-    strong = int(np.argmax(medians))
-    if min(medians) >= UNEVEN * max(medians):
-        return None
-    return strong if _bars_pair_up(features, frames[strong::2]) else None
-
-
-def _counted_halves(features: Features, env: np.ndarray, frames: np.ndarray) -> bool:
-    """Did the tracker count half notes: the points halfway between beats are about as
-    strong as the beats, and beats and halfway points alternate kick and snare?"""
-    if frames.size < 16:
-        return False
-    grid = _interleave(frames, np.round((frames[:-1] + frames[1:]) / 2).astype(int))
-    at = [np.clip(grid + d, 0, env.size - 1) for d in range(-1, 3)]
-    strength = np.max([env[i] for i in at], axis=0)
-    if np.median(strength[1::2]) < EVEN * np.median(strength[0::2]):
-        return False
-    return _bars_pair_up(features, grid)
-
-
-def _with_midpoints(
-    features: Features, frames: np.ndarray, beats: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Frames and beat times with a beat added halfway between each pair."""
-    middle = np.round((frames[:-1] + frames[1:]) / 2).astype(int)
-    halfway = _align_to_onsets((beats[:-1] + beats[1:]) / 2, features)
-    return _interleave(frames, middle), _interleave(beats, halfway)
-
-
-def _interleave(first: np.ndarray, between: np.ndarray) -> np.ndarray:
-    """first[0], between[0], first[1], ... first[-1] (len(between) == len(first) - 1)."""
-    out = np.empty(first.size + between.size, dtype=first.dtype)
-    out[0::2], out[1::2] = first, between
-    return out
-
-
-def _hinted(meter: str) -> tuple[int, str]:
-    return BEATS_PER_BAR[meter], meter
-
-
-def _ternary(features: Features, frames: np.ndarray) -> bool:
-    """Do beats divide in three (compound time) rather than two?"""
-    env = features.onset
-    thirds, halves = [], []
-    for a, b in itertools.pairwise(frames):
-        span = b - a
-        if span < 6:
-            continue
-        thirds.append(max(env[a + round(span / 3)], env[a + round(2 * span / 3)]))
-        halves.append(env[a + round(span / 2)])
-    if len(thirds) < 8:
-        return False
-    return float(np.median(thirds)) > 1.3 * float(np.median(halves))
-
-
-def _downbeat_phase(features: Features, frames: np.ndarray, per_bar: int) -> int:
-    if frames.size < 2 * per_bar:
-        return 0
-    accents = _beat_accents(features, frames)
-    means = [accents[p::per_bar].mean() for p in range(per_bar)]
-    return int(np.argmax(means))
-
-
-def _z(values: np.ndarray) -> np.ndarray:
-    std = values.std()
-    return (values - values.mean()) / std if std > 0 else np.zeros_like(values)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from audio.rhythm import count_slips, repair_slips
+from audio.beatgrid import count_slips, repair_slips
 
 
 def test_a_steady_grid_has_no_slips() -> None:
