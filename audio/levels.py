@@ -17,6 +17,7 @@ DOUBLE_TEMPO = 115.0  # a 4/4 faster than this may be counted in eighths
 UNEVEN = 0.65  # ... when every other beat is this much weaker (median onset)
 HALF_TEMPO = 100.0  # a 4/4 slower than this may be counted in half notes
 EVEN = 0.6  # ... when the points between its beats are at least this strong (median onset)
+HINT_TOLERANCE = 0.08  # a hint this close to a multiple of the found tempo picks that level
 HIGH_BANDS = slice(60, 110)  # mel bands of snare and hi-hat attacks (~1.8–7 kHz)
 
 
@@ -47,7 +48,7 @@ def settle_level(features: Features, env: np.ndarray, grid: Grid, *, free_meter:
         keep = np.arange(strong, frames.size, 2)
         return Grid(frames[keep], beats[keep], tempo / 2, per_bar, meter)
     if tempo < HALF_TEMPO and counted_halves(features, env, frames):
-        frames, beats = with_midpoints(features, frames, beats)
+        frames, beats = subdivide(features, frames, beats, 2)
         return Grid(frames, beats, tempo * 2, per_bar, meter)
     return grid
 
@@ -99,13 +100,42 @@ def counted_halves(features: Features, env: np.ndarray, frames: np.ndarray) -> b
     return bars_pair_up(features, grid)
 
 
-def with_midpoints(
-    features: Features, frames: np.ndarray, beats: np.ndarray
+def subdivide(
+    features: Features, frames: np.ndarray, beats: np.ndarray, parts: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Frames and beat times with a beat added halfway between each pair."""
-    middle = np.round((frames[:-1] + frames[1:]) / 2).astype(int)
-    halfway = align_to_onsets((beats[:-1] + beats[1:]) / 2, features)
-    return _interleave(frames, middle), _interleave(beats, halfway)
+    """Frames and beat times with each beat split into `parts` equal parts (the added
+    beats moved onto nearby attacks)."""
+    steps = np.arange(parts)[None, :] / parts
+    inner = (frames[:-1, None] + (frames[1:] - frames[:-1])[:, None] * steps).round().astype(int)
+    times = beats[:-1, None] + (beats[1:] - beats[:-1])[:, None] * steps
+    times[:, 1:] = align_to_onsets(times[:, 1:].ravel(), features).reshape(-1, parts - 1)
+    return np.append(inner.ravel(), frames[-1]), np.append(times.ravel(), beats[-1])
+
+
+def to_hinted_level(features: Features, env: np.ndarray, grid: Grid, bpm: float) -> Grid | None:
+    """The found grid at the tempo the musician taps, when that is 1/3, 1/2, 1, 2 or 3
+    times the found one: split or thin the found beats (they stay on what was tracked);
+    None for any other ratio."""
+    ratio = bpm / grid.tempo
+    for parts in (1, 2, 3):
+        if abs(ratio / parts - 1) <= HINT_TOLERANCE:
+            if parts == 1:
+                return grid
+            frames, beats = subdivide(features, grid.frames, grid.beats, parts)
+            return grid._replace(frames=frames, beats=beats, tempo=grid.tempo * parts)
+        if abs(ratio * parts - 1) <= HINT_TOLERANCE:
+            phase = _strongest_phase(env, grid.frames, parts)
+            keep = np.arange(phase, grid.frames.size, parts)
+            return grid._replace(
+                frames=grid.frames[keep], beats=grid.beats[keep], tempo=grid.tempo / parts
+            )
+    return None
+
+
+def _strongest_phase(env: np.ndarray, frames: np.ndarray, parts: int) -> int:
+    at = [np.clip(frames + d, 0, env.size - 1) for d in range(-1, 3)]
+    strength = np.max([env[i] for i in at], axis=0)
+    return int(np.argmax([np.median(strength[p::parts]) for p in range(parts)]))
 
 
 def _interleave(first: np.ndarray, between: np.ndarray) -> np.ndarray:

@@ -16,7 +16,7 @@ import numpy as np
 
 from audio.beatgrid import align_to_onsets, count_slips, repair_slips
 from audio.features import HOP, Features
-from audio.levels import Grid, settle_level
+from audio.levels import HINT_TOLERANCE, Grid, settle_level, to_hinted_level
 from audio.meter import detect_meter, downbeat_phase, hinted_meter
 from audio.models import RhythmHint
 
@@ -27,7 +27,6 @@ LOW_WEIGHTS = (0.5, LOW_WEIGHT)  # tried in order: anchoring on the low end keep
 # funk grooves from slipping to an off-beat, unless it makes the beats slip more itself
 TIGHTNESS = 400  # stay on the grid through syncopation (librosa's default 100 slips a half beat)
 HINT_WIDTH = 0.05  # octaves: a hinted tempo picks the nearest tempogram peak within ~±4 %
-HINT_TOLERANCE = 0.08  # a hint this close to a level of the found tempo selects that level
 PLAYED = 0.3  # a beat whose onset is under 30 % of the median beat's is not played
 LOUD_START_DB = -30.0  # ... unless the track opens on it this loud (dB under its peak)
 LEVELS = (1 / 3, 1 / 2, 2 / 3, 1.0, 3 / 2, 2.0, 3.0)  # metrical levels a hint may pick
@@ -59,17 +58,27 @@ def track_rhythm(features: Features, hint: RhythmHint | None = None) -> Rhythm:
         empty = np.zeros(0)
         return Rhythm(0.0, empty, empty, 4, "4/4", False, round(clarity, 3))
     # anchored on the low end first; the lighter mix when that makes the beats slip
-    tracks = [_track(features, _pulse_envelope(features, w), hint) for w in LOW_WEIGHTS]
+    tracks = [_track(features, _pulse_envelope(features, w)) for w in LOW_WEIGHTS]
     env, frames, beats, bpm = min(tracks, key=lambda t: count_slips(t[2]))
     tempo = float(60.0 / np.median(np.diff(beats))) if beats.size >= 2 else float(np.median(bpm))
     per_bar, meter = (
         detect_meter(features, frames) if hint.meter is None else hinted_meter(hint.meter)
     )
-    if hint.bpm is None:  # without a hinted tempo the level is ours to check
-        grid = settle_level(
-            features, env, Grid(frames, beats, tempo, per_bar, meter), free_meter=hint.meter is None
-        )
-        frames, beats, tempo, per_bar, meter = grid
+    grid = Grid(frames, beats, tempo, per_bar, meter)
+    if hint.bpm is None:  # the level is ours to check
+        grid = settle_level(features, env, grid, free_meter=hint.meter is None)
+    else:  # the musician's level: from the found beats when it is a simple multiple
+        hinted = to_hinted_level(features, env, grid, hint.bpm) if beats.size >= 2 else None
+        if hinted is None:
+            env, frames, beats, bpm = _track(features, env, hint.bpm)
+            tempo = (
+                float(60.0 / np.median(np.diff(beats)))
+                if beats.size >= 2
+                else float(np.median(bpm))
+            )
+            hinted = Grid(frames, beats, tempo, per_bar, meter)
+        grid = hinted
+    frames, beats, tempo, per_bar, meter = grid
     phase = downbeat_phase(features, frames, per_bar)
     first, last = _played_span(env, features.rms, frames)
     beats, phase = beats[first:last], (phase - first) % per_bar
@@ -81,14 +90,15 @@ def track_rhythm(features: Features, hint: RhythmHint | None = None) -> Rhythm:
 
 
 def _track(
-    features: Features, env: np.ndarray, hint: RhythmHint
+    features: Features, env: np.ndarray, hinted: float | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float | np.ndarray]:
-    """Envelope, beat frames, beat times (on the attacks) and tempo (curve) for one envelope."""
+    """Envelope, beat frames, beat times (on the attacks) and tempo (curve) for one envelope,
+    at the musician's tempo when `hinted`."""
     import librosa
 
     bpm = _tempo_curve(env, features.sr)
-    if hint.bpm is not None:
-        bpm = _follow_hint(bpm, hint.bpm, env, features.sr)
+    if hinted is not None:
+        bpm = _follow_hint(bpm, hinted, env, features.sr)
     _, frames = librosa.beat.beat_track(
         onset_envelope=env,
         sr=features.sr,

@@ -29,6 +29,15 @@ def test_half_time_hint_tracks_every_other_beat(demo_track: Path) -> None:
     assert result.hint == RhythmHint(bpm=truth.tempo / 2)
 
 
+def test_double_time_hint_splits_every_beat(demo_track: Path) -> None:
+    truth = demo_truth()
+    result = analyze(demo_track, hint=RhythmHint(bpm=truth.tempo * 2))
+    assert result.tempo == pytest.approx(truth.tempo * 2, rel=0.02)
+    assert _near_grid(truth.beats[1:-1], result.beats) > 0.95  # every beat is still there
+    halves = [(a + b) / 2 for a, b in zip(truth.beats[:-1], truth.beats[1:], strict=True)]
+    assert _near_grid(result.beats, truth.beats + halves, tolerance=0.05) > 0.95
+
+
 def test_a_rough_hint_picks_the_level_and_the_audio_gives_the_exact_tempo(
     demo_track: Path,
 ) -> None:
