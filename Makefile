@@ -52,6 +52,7 @@ bench: setup sysdeps
 # Beat / downbeat / section accuracy on 24 arranged public-domain tracks vs librosa, and speed.
 bench-audio: setup sysdeps
 	$(BIN)/python bench/audio/run.py
+	$(BIN)/python bench/audio/run.py --variants --no-speed
 
 clean:
 	rm -rf $(VENV) out .mypy_cache .pytest_cache .ruff_cache

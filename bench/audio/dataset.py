@@ -7,6 +7,8 @@ that every section boundary is a change of arrangement. `build.build_set` render
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bench.audio.arrange import Section as S
 from bench.audio.arrange import TrackSpec
 
@@ -175,11 +177,41 @@ _SPECS = [
 TRACKS: dict[str, TrackSpec] = {spec.name: spec for spec in _SPECS}
 
 
-def select(names: list[str] | None = None) -> list[TrackSpec]:
-    """The named tracks (all when None); an unknown name lists the known ones."""
+def _variant(base: str, melody_of: str, bpm: float) -> TrackSpec:
+    """A held-out variant: a set track's groove and form, another track's tune, a new tempo."""
+    spec = TRACKS[base]
+    return replace(spec, name=f"v_{base}_{bpm:g}", work=TRACKS[melody_of].work, bpm=bpm)
+
+
+# Not scored against the targets: tempos and tunes the analyzer was not tuned on, to see
+# how far its choices carry (same grooves, so this is a check, not a proof).
+VARIANTS: dict[str, TrackSpec] = {
+    v.name: v
+    for v in (
+        _variant("rock_chorale", "punk_reel", 112),
+        _variant("punk_reel", "rock_chorale", 150),
+        _variant("ballad_chorale", "pop_chorale", 80),
+        _variant("ballad_foster", "ballad_foster", 58),
+        _variant("reggae_chorale", "house_chorale", 88),
+        _variant("funk_chorale", "hiphop_chorale", 92),
+        _variant("house_chorale", "funk_chorale", 120),
+        _variant("pop_reel", "synthpop_reel", 128),
+        _variant("hiphop_chorale", "rock_chorale", 80),
+        _variant("waltz_molly", "waltz_molly", 170),
+        _variant("jig_boss", "jig_rock", 132),
+        _variant("ballad_68", "ballad_68", 50),
+        _variant("synthpop_reel", "son_reel", 100),
+        _variant("son_reel", "pop_reel", 96),
+    )
+}
+
+
+def select(names: list[str] | None = None, *, variants: bool = False) -> list[TrackSpec]:
+    """The named tracks (all of the set when None); an unknown name lists the known ones."""
+    pool = VARIANTS if variants else TRACKS
     if not names:
-        return list(TRACKS.values())
-    unknown = [n for n in names if n.lower() not in TRACKS]
+        return list(pool.values())
+    unknown = [n for n in names if n.lower() not in pool]
     if unknown:
-        raise KeyError(f"unknown track(s) {unknown}; known: {', '.join(TRACKS)}")
-    return [TRACKS[n.lower()] for n in names]
+        raise KeyError(f"unknown track(s) {unknown}; known: {', '.join(pool)}")
+    return [pool[n.lower()] for n in names]
