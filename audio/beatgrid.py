@@ -87,3 +87,9 @@ def count_slips(beats: np.ndarray) -> int:
         odd = abs(ibi[i] / before - 1) >= SLIP and abs(ibi[i] / after - 1) >= SLIP
         slips += int(steady and odd)
     return slips
+
+
+def strength_at(env: np.ndarray, frames: np.ndarray) -> np.ndarray:
+    """Onset strength at each frame: the envelope's peak from one frame before to two
+    after (its peak trails the attack)."""
+    return np.max([env[np.clip(frames + d, 0, env.size - 1)] for d in range(-1, 3)], axis=0)

@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from audio.beatgrid import align_to_onsets
+from audio.beatgrid import align_to_onsets, strength_at
 from audio.features import HOP, Features
 from audio.meter import downbeat_phase, zscore
 
@@ -63,10 +63,10 @@ def bars_pair_up(features: Features, bars: np.ndarray) -> bool:
     high = librosa.onset.onset_strength(
         S=features.mel_db[HIGH_BANDS], sr=features.sr, hop_length=HOP
     )
-    full, low = features.onset, features.low_onset
-    at = [np.clip(bars + d, 0, full.size - 1) for d in range(-1, 3)]
-    strength = {name: np.max([e[i] for i in at], axis=0) for name, e in
-                (("full", full), ("low", low), ("high", high[: full.size]))}  # fmt: skip
+    envelopes = {"full": features.onset, "low": features.low_onset, "high": high}
+    strength = {
+        name: strength_at(env[: features.onset.size], bars) for name, env in envelopes.items()
+    }
     timbre = zscore(strength["high"]) - zscore(strength["low"])
     alternation = abs(timbre[0::2].mean() - timbre[1::2].mean()) / (timbre.std() + 1e-9)
     even, odd = strength["full"][0::2].mean(), strength["full"][1::2].mean()
@@ -78,9 +78,7 @@ def counted_eighths(features: Features, env: np.ndarray, frames: np.ndarray) -> 
     other beat is weak and the strong ones alternate kick and snare; else None."""
     if frames.size < 16:
         return None
-    at = [np.clip(frames + d, 0, env.size - 1) for d in range(-1, 3)]
-    strength = np.max([env[i] for i in at], axis=0)
-    medians = [float(np.median(strength[p::2])) for p in range(2)]
+    medians = _phase_medians(strength_at(env, frames), 2)
     strong = int(np.argmax(medians))
     if min(medians) >= UNEVEN * max(medians):
         return None
@@ -93,8 +91,7 @@ def counted_halves(features: Features, env: np.ndarray, frames: np.ndarray) -> b
     if frames.size < 16:
         return False
     grid = _interleave(frames, np.round((frames[:-1] + frames[1:]) / 2).astype(int))
-    at = [np.clip(grid + d, 0, env.size - 1) for d in range(-1, 3)]
-    strength = np.max([env[i] for i in at], axis=0)
+    strength = strength_at(env, grid)
     if np.median(strength[1::2]) < EVEN * np.median(strength[0::2]):
         return False
     return bars_pair_up(features, grid)
@@ -133,9 +130,12 @@ def to_hinted_level(features: Features, env: np.ndarray, grid: Grid, bpm: float)
 
 
 def _strongest_phase(env: np.ndarray, frames: np.ndarray, parts: int) -> int:
-    at = [np.clip(frames + d, 0, env.size - 1) for d in range(-1, 3)]
-    strength = np.max([env[i] for i in at], axis=0)
-    return int(np.argmax([np.median(strength[p::parts]) for p in range(parts)]))
+    return int(np.argmax(_phase_medians(strength_at(env, frames), parts)))
+
+
+def _phase_medians(strength: np.ndarray, parts: int) -> list[float]:
+    """Median strength of every `parts`-th beat, for each of the `parts` phases."""
+    return [float(np.median(strength[p::parts])) for p in range(parts)]
 
 
 def _interleave(first: np.ndarray, between: np.ndarray) -> np.ndarray:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from audio.beatgrid import align_to_onsets, count_slips, repair_slips
+from audio.beatgrid import align_to_onsets, count_slips, repair_slips, strength_at
 from audio.features import HOP, Features
 from audio.levels import HINT_TOLERANCE, Grid, settle_level, to_hinted_level
 from audio.meter import detect_meter, downbeat_phase, hinted_meter
@@ -221,8 +221,7 @@ def _played_span(env: np.ndarray, rms: np.ndarray, frames: np.ndarray) -> tuple[
     """
     if frames.size < 2:
         return 0, frames.size
-    near = np.stack([env[np.clip(frames + d, 0, env.size - 1)] for d in range(-1, 3)])
-    strength = near.max(axis=0)
+    strength = strength_at(env, frames)
     played = strength >= PLAYED * np.median(strength)
     # the envelope cannot see an attack in its first frames: a track that starts loud
     # starts on a played beat
