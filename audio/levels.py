@@ -12,7 +12,7 @@ from audio.features import HOP, Features
 from audio.meter import downbeat_phase, zscore
 
 COMPOUND_TEMPO = 140.0  # a "3/4" faster than this may be 6/8 counted in eighths
-PAIRING = 0.5  # kick/snare alternation between bars that makes them 6/8's beats
+PAIRING = 0.5  # kick/snare alternation (times evenness) that makes a backbeat
 DOUBLE_TEMPO = 115.0  # a 4/4 faster than this may be counted in eighths
 UNEVEN = 0.65  # ... when every other beat is this much weaker (median onset)
 HALF_TEMPO = 100.0  # a 4/4 slower than this may be counted in half notes
@@ -54,8 +54,8 @@ def settle_level(features: Features, env: np.ndarray, grid: Grid, *, free_meter:
 
 
 def bars_pair_up(features: Features, bars: np.ndarray) -> bool:
-    """Do consecutive bars alternate low (kick) and high (snare) attacks, as the two
-    dotted-quarter beats of a 6/8 bar do, at similar strength?"""
+    """Do consecutive points of `bars` alternate low (kick) and high (snare) attacks at
+    similar strength, as a backbeat does (or the two dotted-quarter beats of a 6/8 bar)?"""
     import librosa
 
     if bars.size < 8:
