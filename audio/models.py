@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-ANALYSIS_VERSION = "3"
+ANALYSIS_VERSION = "4"
 Meter = Literal["4/4", "3/4", "6/8", "2/4"]
 BEATS_PER_BAR: dict[str, int] = {"4/4": 4, "3/4": 3, "6/8": 2, "2/4": 2}
 PITCH_CLASSES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
