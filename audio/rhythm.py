@@ -59,8 +59,7 @@ def track_rhythm(features: Features, hint: RhythmHint | None = None) -> Rhythm:
         return Rhythm(0.0, empty, empty, 4, "4/4", False, round(clarity, 3))
     # anchored on the low end first; the lighter mix when that makes the beats slip
     tracks = [_track(features, _pulse_envelope(features, w)) for w in LOW_WEIGHTS]
-    env, frames, beats, bpm = min(tracks, key=lambda t: count_slips(t[2]))
-    tempo = float(60.0 / np.median(np.diff(beats))) if beats.size >= 2 else float(np.median(bpm))
+    env, frames, beats, tempo = min(tracks, key=lambda t: count_slips(t[2]))
     per_bar, meter = (
         detect_meter(features, frames) if hint.meter is None else hinted_meter(hint.meter)
     )
@@ -70,12 +69,7 @@ def track_rhythm(features: Features, hint: RhythmHint | None = None) -> Rhythm:
     else:  # the musician's level: from the found beats when it is a simple multiple
         hinted = to_hinted_level(features, env, grid, hint.bpm) if beats.size >= 2 else None
         if hinted is None:
-            env, frames, beats, bpm = _track(features, env, hint.bpm)
-            tempo = (
-                float(60.0 / np.median(np.diff(beats)))
-                if beats.size >= 2
-                else float(np.median(bpm))
-            )
+            env, frames, beats, tempo = _track(features, env, hint.bpm)
             hinted = Grid(frames, beats, tempo, per_bar, meter)
         grid = hinted
     frames, beats, tempo, per_bar, meter = grid
@@ -91,9 +85,9 @@ def track_rhythm(features: Features, hint: RhythmHint | None = None) -> Rhythm:
 
 def _track(
     features: Features, env: np.ndarray, hinted: float | None = None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, float | np.ndarray]:
-    """Envelope, beat frames, beat times (on the attacks) and tempo (curve) for one envelope,
-    at the musician's tempo when `hinted`."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """Envelope, beat frames, beat times (on the attacks) and tempo (BPM, from the beats'
+    median spacing) for one envelope, at the musician's tempo when `hinted`."""
     import librosa
 
     bpm = _tempo_curve(env, features.sr)
@@ -112,7 +106,8 @@ def _track(
     peaks = repair_slips(librosa.frames_to_time(frames, sr=features.sr, hop_length=HOP))
     frames = np.round(peaks * features.sr / HOP).astype(int)  # on the envelope's peaks
     beats = repair_slips(align_to_onsets(peaks, features))  # on the attacks
-    return env, frames, beats, bpm
+    tempo = 60.0 / np.median(np.diff(beats)) if beats.size >= 2 else np.median(bpm)
+    return env, frames, beats, float(tempo)
 
 
 def _pulse_envelope(features: Features, low_weight: float) -> np.ndarray:
