@@ -13,7 +13,7 @@ from typing import NoReturn
 from agent.config import Settings
 from agent.errors import AgentError, AgentInputError
 from agent.schemas import ASPECTS, METERS, RESOLUTIONS, TEMPLATES
-from audio.models import RhythmHint
+from audio.models import BPM_RANGE, RhythmHint
 
 DEMO_BRIEF = (
     "A night drive that ends on a neon rooftop: a woman in a #E63946 red jacket "
@@ -108,9 +108,10 @@ def _rhythm_options(parser: argparse.ArgumentParser) -> None:
 def _rhythm_hint(args: argparse.Namespace) -> RhythmHint | None:
     if args.bpm is None and args.meter is None and args.downbeat is None:
         return None
-    if args.bpm is not None and not 30 <= args.bpm <= 300:
+    low, high = BPM_RANGE
+    if args.bpm is not None and not low <= args.bpm <= high:
         raise AgentInputError(
-            f"--bpm must be between 30 and 300 beats per minute, got {args.bpm:g}"
+            f"--bpm must be between {low:g} and {high:g} beats per minute, got {args.bpm:g}"
         )
     if args.downbeat is not None and args.downbeat < 0:
         raise AgentInputError(f"--downbeat is a time in the track, got {args.downbeat:g} s")

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 ANALYSIS_VERSION = "4"
 Meter = Literal["4/4", "3/4", "6/8", "2/4"]
 BEATS_PER_BAR: dict[str, int] = {"4/4": 4, "3/4": 3, "6/8": 2, "2/4": 2}
+BPM_RANGE = (30.0, 300.0)  # tempos a musician may give
 PITCH_CLASSES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 
 
@@ -45,7 +46,10 @@ class RhythmHint(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     bpm: float | None = Field(
-        default=None, ge=30.0, le=300.0, description="beats per minute; dotted quarters in 6/8"
+        default=None,
+        ge=BPM_RANGE[0],
+        le=BPM_RANGE[1],
+        description="beats per minute; dotted quarters in 6/8",
     )
     meter: Meter | None = None
     downbeat: float | None = Field(
@@ -128,7 +132,9 @@ class TrackAnalysis(BaseModel):
     energy: EnergyCurve
     key: Key | None = None
     mood: Mood | None = None
-    vocals: list[TimeRegion] = Field(default_factory=list)
+    vocals: list[TimeRegion] = Field(
+        default_factory=list, description="voice regions: not detected yet, always empty"
+    )
     lyrics: list[LyricLine] = Field(default_factory=list)
     hint: RhythmHint | None = Field(default=None, description="the musician's tempo/meter, if any")
 
