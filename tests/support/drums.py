@@ -23,10 +23,9 @@ def _hit(kind: str, rng: np.random.Generator, hat: float) -> np.ndarray:
     return hat * noise * np.exp(-t * 120) * np.sin(2 * np.pi * 6000 * t)  # hi-hat
 
 
-def write_groove(
-    path: Path, pattern: list[Step], step: float, bars: int, *, hat: float = 0.15
-) -> Path:
-    """Loop one bar of `pattern` (a step every `step` seconds) `bars` times into a WAV."""
+def groove(pattern: list[Step], step: float, bars: int, *, hat: float = 0.15) -> np.ndarray:
+    """Samples of one bar of `pattern` (a step every `step` seconds) looped `bars` times,
+    with one second of tail, peak 0.8."""
     rng = np.random.default_rng(0)
     bar = len(pattern) * step
     out = np.zeros(int((bars * bar + 1.0) * RATE))
@@ -36,5 +35,12 @@ def write_groove(
                 sound = _hit(kind, rng, hat)
                 at = int((b * bar + i * step) * RATE)
                 out[at : at + sound.size] += sound[: out.size - at]
-    soundfile.write(str(path), 0.8 * out / np.abs(out).max(), RATE)
+    return 0.8 * out / np.abs(out).max()
+
+
+def write_groove(
+    path: Path, pattern: list[Step], step: float, bars: int, *, hat: float = 0.15
+) -> Path:
+    """`groove` written to a WAV at `path`."""
+    soundfile.write(str(path), groove(pattern, step, bars, hat=hat), RATE)
     return path

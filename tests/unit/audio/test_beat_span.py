@@ -9,26 +9,14 @@ import pytest
 import soundfile
 
 from audio import analyze
+from tests.support import drums
 
-RATE = 44_100
-
-
-def _clicks(seconds: float, bpm: float) -> np.ndarray:
-    """A drum hit (thump plus a broadband click) on every beat: an exact grid."""
-    t = np.arange(int(0.12 * RATE)) / RATE
-    click = np.random.default_rng(0).standard_normal(t.size) * np.exp(-t * 200) * 0.5
-    hit = np.sin(2 * np.pi * 60 * t) * np.exp(-t * 30) + click
-    out = np.zeros(int(seconds * RATE))
-    for i in range(int(seconds * bpm / 60)):
-        start = int(i * 60 / bpm * RATE)
-        end = min(start + hit.size, out.size)
-        out[start:end] += hit[: end - start]
-    return out
+RATE = drums.RATE
 
 
 def test_a_ringing_final_chord_and_a_quiet_lead_in_get_no_beats(tmp_path: Path) -> None:
     lead_in = 0.002 * np.random.default_rng(1).standard_normal(int(2.0 * RATE))  # room noise
-    groove = _clicks(12.0, 120.0)
+    groove = drums.groove([("kick",)], 0.5, bars=24)[: int(12.0 * RATE)]
     t = np.arange(int(6.0 * RATE)) / RATE
     chord = sum(np.sin(2 * np.pi * f * t) for f in (220.0, 277.2, 329.6)) * np.exp(-t * 0.6) * 0.2
     path = tmp_path / "ending.wav"
