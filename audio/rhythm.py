@@ -102,7 +102,7 @@ def _track(
         trim=False,
         units="frames",
     )
-    frames = _inside_music(np.asarray(frames, dtype=int), features)
+    frames = np.asarray(frames, dtype=int)
     peaks = repair_slips(librosa.frames_to_time(frames, sr=features.sr, hop_length=HOP))
     frames = np.round(peaks * features.sr / HOP).astype(int)  # on the envelope's peaks
     beats = repair_slips(align_to_onsets(peaks, features))  # on the attacks
@@ -193,18 +193,6 @@ def _follow_hint(
         onset_envelope=env, sr=sr, hop_length=HOP, start_bpm=hinted, std_bpm=HINT_WIDTH
     )
     return float(found[0])
-
-
-def _inside_music(frames: np.ndarray, features: Features) -> np.ndarray:
-    """Drop beats in leading/trailing silence (the tracker fills them with a grid)."""
-    if frames.size == 0:
-        return frames
-    loud = 20 * np.log10(features.rms + 1e-9)
-    alive = np.flatnonzero(loud > loud.max() - 45)
-    if alive.size == 0:
-        return frames[:0]
-    first, last = alive[0] - 2, alive[-1] + 2
-    return frames[(frames >= first) & (frames <= last)]
 
 
 def _played_span(env: np.ndarray, rms: np.ndarray, frames: np.ndarray) -> tuple[int, int]:
