@@ -17,3 +17,15 @@ class UnknownEngineError(ImageGenInputError):
 
 class GenerationCancelled(ImageGenError):
     """The caller's cancel flag was raised before all images were made."""
+
+
+class WeightsError(ImageGenInputError):
+    """A weights folder is missing parts, is unreadable or belongs to another model."""
+
+
+class OutOfMemoryError(ImageGenError):
+    """The accelerator ran out of memory; the message names the next memory policy to try."""
+
+
+class ProviderError(ImageGenError):
+    """A hosted image service failed, refused the request or answered something unusable."""

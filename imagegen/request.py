@@ -23,6 +23,8 @@ SIDE_MULTIPLE = 16
 MAX_PIXELS = 2048 * 2048
 MAX_REFERENCES = 10
 MAX_PALETTE = 6
+MAX_STEPS = 50
+GUIDANCE_RANGE = (1.5, 10.0)
 
 _HEX = re.compile(r"#[0-9A-Fa-f]{6}")
 
@@ -153,7 +155,12 @@ class Scene(_Frozen):
 
 
 class ImageRequest(_Frozen):
-    """One image to make: prompt, exact output size, seed, reference images, optional scene."""
+    """One image to make: prompt, exact output size, seed, reference images, optional scene.
+
+    ``prompt`` is plain text or a JSON object (the Flux.2 structured-prompt form); it is passed on
+    unchanged, hex colours included. ``steps`` and ``guidance`` override the engine's defaults for
+    engines whose model uses them; ``None`` keeps the default.
+    """
 
     prompt: str
     width: int
@@ -161,12 +168,31 @@ class ImageRequest(_Frozen):
     seed: int
     references: tuple[Path, ...] = ()
     scene: Scene | None = None
+    steps: int | None = None
+    guidance: float | None = None
 
     @field_validator("prompt")
     @classmethod
     def _prompt(cls, value: str) -> str:
         if not value.strip():
             raise ValueError("must not be empty")
+        if value.lstrip().startswith(("{", "[")):
+            _check_json_prompt(value)
+        return value
+
+    @field_validator("steps")
+    @classmethod
+    def _steps(cls, value: int | None) -> int | None:
+        if value is not None and not 1 <= value <= MAX_STEPS:
+            raise ValueError(f"must be between 1 and {MAX_STEPS}")
+        return value
+
+    @field_validator("guidance")
+    @classmethod
+    def _guidance(cls, value: float | None) -> float | None:
+        low, high = GUIDANCE_RANGE
+        if value is not None and not low <= value <= high:
+            raise ValueError(f"must be between {low} and {high}")
         return value
 
     @field_validator("width", "height")
@@ -207,10 +233,26 @@ class ImageRequest(_Frozen):
     def cache_key(self, engine_name: str, engine_version: str) -> str:
         """Hex sha256 of the request, its references' contents and the engine identity."""
         fields = self.model_dump(mode="json")
+        for optional in ("steps", "guidance"):  # absent overrides keep keys made before they existed
+            if fields[optional] is None:
+                del fields[optional]
         fields["references"] = [file_sha256(p) for p in self.references]
         payload = {"engine": engine_name, "engine_version": engine_version, "request": fields}
         text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _check_json_prompt(text: str) -> None:
+    """A prompt that looks like JSON must be a JSON object (a structured Flux.2 prompt)."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(
+            f"looks like a JSON prompt but is malformed ({exc.msg} at line {exc.lineno},"
+            f" column {exc.colno}); fix the JSON or write the prompt as plain text"
+        ) from None
+    if not isinstance(value, dict):
+        raise ValueError("a JSON prompt must be an object such as {\"scene\": ...}")
 
 
 def file_sha256(path: Path) -> str:

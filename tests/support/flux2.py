@@ -1,0 +1,114 @@
+"""Tiny random FLUX.2 weights folders in diffusers layout, built offline (no hub access).
+
+The components follow diffusers' own pipeline tests (one double and one single block, a one-block
+VAE, a two-layer text encoder); the tokenizer is a byte-level vocabulary made here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+TEXT_LAYERS = (1,)
+MAX_TOKENS = 32
+_CHAT = (
+    "{% for m in messages %}<|im_start|>{{ m['role'] }}\n"
+    "{% if m['content'] is string %}{{ m['content'] }}{% else %}"
+    "{% for part in m['content'] %}{% if part['type'] == 'text' %}{{ part['text'] }}{% endif %}"
+    "{% endfor %}{% endif %}<|im_end|>\n{% endfor %}"
+    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+
+
+def _vocab() -> dict[str, int]:
+    tokens = ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "Ġ", "Ċ"]
+    tokens += [chr(i) for i in range(33, 127)]
+    return {t: i for i, t in enumerate(tokens)}
+
+
+def qwen_tokenizer() -> Any:
+    from transformers import Qwen2TokenizerFast
+
+    tok = Qwen2TokenizerFast(
+        vocab=_vocab(), merges=[], eos_token="<|im_end|>", pad_token="<|endoftext|>"
+    )
+    tok.chat_template = _CHAT
+    return tok
+
+
+def _transformer(guidance: bool, seed: int) -> Any:
+    import torch
+    from diffusers import Flux2Transformer2DModel
+
+    torch.manual_seed(seed)
+    return Flux2Transformer2DModel(
+        patch_size=1,
+        in_channels=4,
+        num_layers=1,
+        num_single_layers=1,
+        attention_head_dim=16,
+        num_attention_heads=2,
+        joint_attention_dim=16 * len(TEXT_LAYERS),
+        timestep_guidance_channels=256,
+        axes_dims_rope=[4, 4, 4, 4],
+        guidance_embeds=guidance,
+    )
+
+
+def _vae(seed: int) -> Any:
+    import torch
+    from diffusers import AutoencoderKLFlux2
+
+    torch.manual_seed(seed)
+    return AutoencoderKLFlux2(
+        sample_size=32,
+        in_channels=3,
+        out_channels=3,
+        down_block_types=("DownEncoderBlock2D",),
+        up_block_types=("UpDecoderBlock2D",),
+        block_out_channels=(4,),
+        layers_per_block=1,
+        latent_channels=1,
+        norm_num_groups=1,
+        use_quant_conv=False,
+        use_post_quant_conv=False,
+    )
+
+
+def _qwen(seed: int) -> Any:
+    import torch
+    from transformers import Qwen3Config, Qwen3ForCausalLM
+
+    config = Qwen3Config(
+        intermediate_size=16,
+        hidden_size=16,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        num_key_value_heads=2,
+        vocab_size=len(_vocab()),
+        max_position_embeddings=512,
+    )
+    torch.manual_seed(seed)
+    return Qwen3ForCausalLM(config)
+
+
+def klein_pipeline(kind: str = "klein", seed: int = 0) -> Any:
+    """A diffusers pipeline of tiny random components: kind is klein, klein-base or klein-kv."""
+    from diffusers import FlowMatchEulerDiscreteScheduler, Flux2KleinKVPipeline, Flux2KleinPipeline
+
+    parts = {
+        "scheduler": FlowMatchEulerDiscreteScheduler(),
+        "text_encoder": _qwen(seed),
+        "tokenizer": qwen_tokenizer(),
+        "transformer": _transformer(False, seed),
+        "vae": _vae(seed),
+    }
+    if kind == "klein-kv":
+        return Flux2KleinKVPipeline(**parts)
+    return Flux2KleinPipeline(**parts, is_distilled=kind == "klein")
+
+
+def write_klein(folder: Path, kind: str = "klein", seed: int = 0) -> Path:
+    """Save a tiny pipeline of ``kind`` in diffusers layout under ``folder``."""
+    klein_pipeline(kind, seed).save_pretrained(folder)
+    return folder
