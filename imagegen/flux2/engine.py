@@ -17,7 +17,7 @@ from imagegen.flux2.memory import Placement, check_policy, choose_policy
 from imagegen.flux2.references import ReferenceEncoder, open_reference
 from imagegen.flux2.sampling import Batch, decode, denoise, extract_reference_kv
 from imagegen.flux2.text import PromptEncoder
-from imagegen.flux2.variants import WeightsInfo, inspect_weights
+from imagegen.flux2.variants import VARIANTS, WeightsInfo, inspect_weights, size_label
 from imagegen.request import ImageRequest, file_sha256
 
 logger = logging.getLogger(__name__)
@@ -66,7 +66,23 @@ class Flux2Engine:
         max_tokens: int = 512,
         text_layers: tuple[int, ...] | None = None,
     ) -> None:
-        self.info: WeightsInfo = inspect_weights(Path(weights))
+        self._setup(inspect_weights(Path(weights)), **_options(locals()))
+
+    def _setup(
+        self,
+        info: WeightsInfo,
+        *,
+        device: str | None,
+        dtype: str | None,
+        memory: str,
+        fp8: bool,
+        compile: bool,
+        batch_size: int,
+        reuse_reference_kv: bool,
+        max_tokens: int,
+        text_layers: tuple[int, ...] | None,
+    ) -> None:
+        self.info = info
         if dtype is not None and dtype not in _DTYPES:
             raise ImageGenInputError(f"dtype {dtype!r} is not one of {', '.join(_DTYPES)}")
         if not 1 <= batch_size <= 16:
@@ -82,7 +98,29 @@ class Flux2Engine:
         self._reuse_kv = reuse_reference_kv
         self._max_tokens = max_tokens
         self._text_layers = text_layers or self.info.variant.text_layers
+        self._components: Components | None = None
         self._loaded: _Loaded | None = None
+
+    @classmethod
+    def from_pipeline(cls, pipe: Any, variant: str, **options: Any) -> Flux2Engine:
+        """An engine sampling with an already built diffusers pipeline's components (benchmarks,
+        LoRA-patched pipelines); ``variant`` names it (klein, klein-base, klein-kv, dev)."""
+        if variant not in VARIANTS:
+            raise ImageGenInputError(f"variant {variant!r} is not one of {', '.join(VARIANTS)}")
+        engine = cls.__new__(cls)
+        info = WeightsInfo(
+            Path("<in memory>"), VARIANTS[variant], size_label(pipe.transformer.config), "memory"
+        )
+        engine._setup(info, **{**_DEFAULTS, **options})
+        engine._components = Components(
+            pipeline_class=type(pipe),
+            text_encoder=pipe.text_encoder.eval(),
+            tokenizer=pipe.tokenizer,
+            transformer=pipe.transformer.eval(),
+            vae=pipe.vae.eval(),
+            scheduler=pipe.scheduler,
+        )
+        return engine
 
     @classmethod
     def probe(cls) -> EngineInfo:
@@ -91,7 +129,9 @@ class Flux2Engine:
         except ImportError as exc:
             return EngineInfo(cls.name, False, f"diffusers is not importable: {exc}")
         return EngineInfo(
-            cls.name, True, "FLUX.2 from a local weights folder (--weights / STORYBEAT_FLUX2_WEIGHTS)"
+            cls.name,
+            True,
+            "FLUX.2 from a local weights folder (--weights / STORYBEAT_FLUX2_WEIGHTS)",
         )
 
     def generate(self, request: ImageRequest) -> Image.Image:
@@ -134,8 +174,8 @@ class Flux2Engine:
         variant = self.info.variant
         if request.guidance is not None and not variant.uses_guidance:
             raise ImageGenInputError(
-                f"request {index}: guidance is not used by FLUX.2 {self.variant} (a distilled model);"
-                " leave it out, or use klein-base or dev weights"
+                f"request {index}: guidance is not used by FLUX.2 {self.variant}"
+                " (a distilled model); leave it out, or use klein-base or dev weights"
             )
         for path in request.references:
             open_reference(path)  # refuse unusable references before any work starts
@@ -148,6 +188,23 @@ class Flux2Engine:
         if self._loaded is None:
             self._loaded = _Loaded(self)
         return self._loaded
+
+
+_DEFAULTS: dict[str, Any] = {
+    "device": None,
+    "dtype": None,
+    "memory": "auto",
+    "fp8": False,
+    "compile": False,
+    "batch_size": 1,
+    "reuse_reference_kv": True,
+    "max_tokens": 512,
+    "text_layers": None,
+}
+
+
+def _options(values: dict[str, Any]) -> dict[str, Any]:
+    return {name: values[name] for name in _DEFAULTS}
 
 
 class _StepCounter:
@@ -181,10 +238,16 @@ class _Loaded:
         self.device = torch.device(engine._device_name or _default_device())
         dtype_name = engine._dtype_name or ("float32" if self.device.type == "cpu" else "bfloat16")
         self.variant = engine.info.variant
-        self.components: Components = load_components(engine.info, getattr(torch, dtype_name))
+        self.components: Components = engine._components or load_components(
+            engine.info, getattr(torch, dtype_name)
+        )
         policy = engine.memory
         if policy == "auto":
-            policy = "gpu" if self.device.type == "cpu" else choose_policy(_free_bytes(self.device), self.components)
+            policy = (
+                "gpu"
+                if self.device.type == "cpu"
+                else choose_policy(_free_bytes(self.device), self.components)
+            )
         if engine._fp8:
             _quantize_fp8(self.components.transformer, self.device)
         self.placement = Placement(self.components, self.device, policy)

@@ -39,7 +39,9 @@ def choose_policy(free_bytes: int, components: Components) -> str:
 
 def check_policy(name: str) -> str:
     if name not in (*POLICIES, "auto"):
-        raise ImageGenInputError(f"memory policy {name!r} is not one of auto, {', '.join(POLICIES)}")
+        raise ImageGenInputError(
+            f"memory policy {name!r} is not one of auto, {', '.join(POLICIES)}"
+        )
     return name
 
 

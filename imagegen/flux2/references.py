@@ -37,10 +37,13 @@ def open_reference(path: Path) -> Image.Image:
             raw.load()
             image = raw.copy()
     except Image.DecompressionBombError as exc:
-        raise ImageGenInputError(f"reference image {str(path)!r} is too large to decode: {exc}") from exc
+        raise ImageGenInputError(
+            f"reference image {str(path)!r} is too large to decode: {exc}"
+        ) from exc
     except (OSError, SyntaxError, ValueError) as exc:
         raise ImageGenInputError(
-            f"reference image {str(path)!r} is not a readable image ({exc}); use a PNG, JPEG or WebP"
+            f"reference image {str(path)!r} is not a readable image ({exc});"
+            " use a PNG, JPEG or WebP"
         ) from exc
     width, height = image.size
     if min(width, height) < MIN_SIDE:
@@ -122,4 +125,3 @@ class ReferenceEncoder:
         tokens = parts.pipeline_class._pack_latents(latents).to(device)
         logger.debug("encoded a %dx%d reference into %d tokens", width, height, rows * cols)
         return EncodedReference(tokens, (rows, cols))
-

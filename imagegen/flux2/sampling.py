@@ -38,7 +38,9 @@ def initial_noise(components: Components, batch: Batch, device: Any, dtype: Any)
     channels = components.transformer.config.in_channels
     shape = (1, channels, batch.height // multiple, batch.width // multiple)
     frames = [
-        randn_tensor(shape, generator=torch.Generator("cpu").manual_seed(seed), device=device, dtype=dtype)
+        randn_tensor(
+            shape, generator=torch.Generator("cpu").manual_seed(seed), device=device, dtype=dtype
+        )
         for seed in batch.seeds
     ]
     return torch.cat(frames)
@@ -117,7 +119,9 @@ class _Forward:
             self._refs = batch.ref_tokens.expand(size, -1, -1)
             self._ids = torch.cat([latent_ids, batch.ref_ids.expand(size, -1, -1)], dim=1)
 
-    def __call__(self, latents: Any, timestep: Any, embeds: Any, text_ids: Any, guidance: Any) -> Any:
+    def __call__(
+        self, latents: Any, timestep: Any, embeds: Any, text_ids: Any, guidance: Any
+    ) -> Any:
         import torch
 
         dtype = self._transformer.dtype
@@ -170,7 +174,9 @@ def extract_reference_kv(components: Components, ref_tokens: Any, ref_ids: Any) 
 
     transformer = components.transformer
     device = ref_tokens.device
-    text = torch.zeros(1, 1, transformer.config.joint_attention_dim, device=device, dtype=transformer.dtype)
+    text = torch.zeros(
+        1, 1, transformer.config.joint_attention_dim, device=device, dtype=transformer.dtype
+    )
     text_ids = torch.zeros(1, 1, 4, dtype=torch.long, device=device)
     with torch.inference_mode():
         _, cache = transformer(

@@ -78,7 +78,7 @@ def inspect_weights(folder: Path) -> WeightsInfo:
             f" {'lacks' if variant.embedded_guidance else 'has'} a guidance embedding;"
             " the folder mixes parts of different FLUX.2 models"
         )
-    return WeightsInfo(folder, variant, _size_label(transformer), _fingerprint(folder))
+    return WeightsInfo(folder, variant, size_label(transformer), _fingerprint(folder))
 
 
 def _variant_from_index(folder: Path, index: dict[str, Any]) -> Variant:
@@ -113,16 +113,25 @@ def _check_part(folder: Path, part: str, index: dict[str, Any]) -> None:
         return
     weights = [name for name in files if name.endswith(_WEIGHT_SUFFIXES)]
     if not weights:
-        raise WeightsError(f"{where} holds no weight files (*.safetensors); the download is incomplete")
+        raise WeightsError(
+            f"{where} holds no weight files (*.safetensors); the download is incomplete"
+        )
     for shard_index in (name for name in files if name.endswith(".index.json")):
-        shards = set(_read_json(where / shard_index, f"{part}/{shard_index}")["weight_map"].values())
+        shards = set(
+            _read_json(where / shard_index, f"{part}/{shard_index}")["weight_map"].values()
+        )
         missing = sorted(shards - files)
         if missing:
             raise WeightsError(f"{where} is missing weight shard(s) {', '.join(missing[:3])}")
 
 
-def _size_label(config: dict[str, Any]) -> str:
-    shape = (config.get("num_layers"), config.get("num_single_layers"), config.get("joint_attention_dim"))
+def size_label(config: Any) -> str:
+    """The published size (4B, 9B, 32B) a transformer config matches, or an empty string."""
+    shape = (
+        config.get("num_layers"),
+        config.get("num_single_layers"),
+        config.get("joint_attention_dim"),
+    )
     return {(5, 20, 7680): "4B", (8, 24, 12288): "9B", (8, 48, 15360): "32B"}.get(shape, "")
 
 
@@ -139,7 +148,9 @@ def _read_json(path: Path, what: str) -> dict[str, Any]:
     try:
         value = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise WeightsError(f"{path.parent} has no {what}; is it a diffusers-layout folder?") from None
+        raise WeightsError(
+            f"{path.parent} has no {what}; is it a diffusers-layout folder?"
+        ) from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise WeightsError(f"{path} cannot be read as JSON: {exc}") from exc
     if not isinstance(value, dict):
