@@ -152,7 +152,7 @@ class Flux2Engine:
             return
         loaded = self._load()
         loaded.encode_prompts(jobs)
-        total_steps = sum(j.steps * (2 if loaded.uses_cfg(j) else 1) for j in jobs)
+        total_steps = sum(j.steps for j in jobs)
         counter = _StepCounter(total_steps, on_step)
         done = 0
         for batch_jobs in _batches(jobs, self._batch_size):

@@ -76,7 +76,6 @@ class Flux2HostedEngine:
     """
 
     name = "flux2-api"
-    version = "1"
 
     def __init__(
         self,
@@ -114,6 +113,7 @@ class Flux2HostedEngine:
         if not key:
             raise ProviderError(f"no BFL API key: set the {KEY_ENV} environment variable")
         self.model = model
+        self.version = f"1-{model}"  # each model draws differently: separate cache keys
         self.allowed_hosts = tuple(h.lower().lstrip(".") for h in allowed_hosts if h.strip("."))
         self.poll_interval = poll_interval
         self.timeout = timeout
@@ -212,10 +212,15 @@ class Flux2HostedEngine:
             body["steps"] = request.steps
         if request.guidance is not None:
             body["guidance"] = request.guidance
+        if self.model in TUNABLE:
+            body["prompt_upsampling"] = False  # flex would otherwise rewrite our prompts
         return body
 
     def _poll(self, task_id: str, polling_url: str, cancel: CancelFn | None) -> str:
-        """Poll until Ready and return the sample URL."""
+        """Poll until Ready and return the sample URL.
+
+        An undocumented status string counts as still working, bounded by ``timeout``.
+        """
         deadline = time.monotonic() + self.timeout
         while True:
             if cancel is not None and cancel():
@@ -300,6 +305,11 @@ class Flux2HostedEngine:
                     raise ProviderError(
                         f"{what} at {where} answered HTTP {status}, a redirect to {target};"
                         " redirects are not followed"
+                    )
+                elif status in (401, 403) and not auth:
+                    raise ProviderError(
+                        f"{what} at {where} was refused (HTTP {status}): {message}; signed"
+                        " sample URLs expire 10 minutes after the image is made"
                     )
                 elif status in (401, 403):
                     raise ProviderError(

@@ -85,7 +85,7 @@ def denoise(
     if variant.embedded_guidance:
         guidance = torch.full([1], batch.guidance, device=device, dtype=torch.float32).expand(size)
     negative = negative_ids = None
-    if variant.cfg and batch.guidance is not None and batch.guidance > 1:
+    if variant.cfg and batch.negative is not None and batch.guidance and batch.guidance > 1:
         negative = batch.negative.expand(size, -1, -1)
         negative_ids = parts.pipeline_class._prepare_text_ids(negative).to(device)
 
@@ -115,7 +115,7 @@ class _Forward:
         self._kv = _expand_cache(batch.ref_kv, size) if batch.ref_kv is not None else None
         self._refs = None
         self._ids = latent_ids
-        if batch.ref_tokens is not None and self._kv is None:
+        if batch.ref_tokens is not None and batch.ref_ids is not None and self._kv is None:
             self._refs = batch.ref_tokens.expand(size, -1, -1)
             self._ids = torch.cat([latent_ids, batch.ref_ids.expand(size, -1, -1)], dim=1)
 

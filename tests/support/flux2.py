@@ -11,6 +11,7 @@ from typing import Any
 
 TEXT_LAYERS = (1,)
 MAX_TOKENS = 32
+SHARPEN = 3.0
 _CHAT = (
     "{% for m in messages %}<|im_start|>{{ m['role'] }}\n"
     "{% if m['content'] is string %}{{ m['content'] }}{% else %}"
@@ -41,7 +42,7 @@ def _transformer(guidance: bool, seed: int) -> Any:
     from diffusers import Flux2Transformer2DModel
 
     torch.manual_seed(seed)
-    return Flux2Transformer2DModel(
+    model = Flux2Transformer2DModel(
         patch_size=1,
         in_channels=4,
         num_layers=1,
@@ -53,6 +54,11 @@ def _transformer(guidance: bool, seed: int) -> Any:
         axes_dims_rope=[4, 4, 4, 4],
         guidance_embeds=guidance,
     )
+    with torch.no_grad():  # default init barely lets references move the picture; make them count
+        for param in model.parameters():
+            if param.ndim == 2:
+                param.mul_(SHARPEN)
+    return model
 
 
 def _vae(seed: int) -> Any:
@@ -111,4 +117,60 @@ def klein_pipeline(kind: str = "klein", seed: int = 0) -> Any:
 def write_klein(folder: Path, kind: str = "klein", seed: int = 0) -> Path:
     """Save a tiny pipeline of ``kind`` in diffusers layout under ``folder``."""
     klein_pipeline(kind, seed).save_pretrained(folder)
+    return folder
+
+
+def _mistral(seed: int) -> Any:
+    import torch
+    from transformers import Mistral3Config, Mistral3ForConditionalGeneration
+
+    config = Mistral3Config(
+        text_config={
+            "model_type": "mistral",
+            "vocab_size": len(_vocab()),
+            "hidden_size": 16,
+            "intermediate_size": 37,
+            "max_position_embeddings": 512,
+            "num_attention_heads": 4,
+            "num_hidden_layers": 1,
+            "num_key_value_heads": 2,
+            "rms_norm_eps": 1e-05,
+            "rope_theta": 1000000000.0,
+            "sliding_window": None,
+            "pad_token_id": 0,
+        },
+        vision_config={
+            "model_type": "pixtral",
+            "hidden_size": 16,
+            "num_hidden_layers": 1,
+            "num_attention_heads": 4,
+            "intermediate_size": 37,
+            "image_size": 30,
+            "patch_size": 6,
+            "num_channels": 3,
+        },
+        image_seq_length=4,
+        vision_feature_layer=-1,
+        image_token_index=1,
+    )
+    torch.manual_seed(seed)
+    return Mistral3ForConditionalGeneration(config)
+
+
+def dev_pipeline(seed: int = 0) -> Any:
+    """A tiny FLUX.2 [dev] pipeline; a plain tokenizer stands in for Mistral's processor (the
+    pipeline only uses its chat template, and the processor would need torchvision)."""
+    from diffusers import FlowMatchEulerDiscreteScheduler, Flux2Pipeline
+
+    return Flux2Pipeline(
+        scheduler=FlowMatchEulerDiscreteScheduler(),
+        text_encoder=_mistral(seed),
+        tokenizer=qwen_tokenizer(),
+        transformer=_transformer(True, seed),
+        vae=_vae(seed),
+    )
+
+
+def write_dev(folder: Path, seed: int = 0) -> Path:
+    dev_pipeline(seed).save_pretrained(folder)
     return folder

@@ -49,7 +49,11 @@ def test_valid_request_normalises_colours() -> None:
         ({"width": 4096, "height": 2048}, ["4096×2048", "4 MP"]),
         ({"seed": -3}, ["seed", "-3"]),
         ({"prompt": "   "}, ["prompt", "empty"]),
-        ({"steps": 4}, ["steps"]),
+        ({"steps": 0}, ["steps", "0", "between 1 and 50"]),
+        ({"guidance": 11.0}, ["guidance", "11", "between 1.5 and 10"]),
+        ({"prompt": '{"scene": "a fox",'}, ["prompt", "malformed", "JSON"]),
+        ({"prompt": '["a fox"]'}, ["prompt", "JSON prompt must be an object"]),
+        ({"cfg": 4}, ["cfg"]),
     ],
 )
 def test_bad_request_fields_are_named(overrides: dict[str, Any], named: list[str]) -> None:
@@ -154,3 +158,14 @@ def test_cache_key_changes_with_request_and_engine() -> None:
     assert _request(width=1024).cache_key("previz", "1") != key
     assert _request().cache_key("previz", "2") != key
     assert _request().cache_key("flux2", "1") != key
+
+
+def test_json_prompt_kept_exactly() -> None:
+    text = '{"scene": "a fox", "color_palette": ["#FF8800", "#1a2b3c"]}'
+    assert _request(prompt=text).prompt == text
+
+
+def test_overrides_absent_keep_old_cache_keys() -> None:
+    plain = _request()
+    assert plain.cache_key("flux2", "1") != _request(steps=4).cache_key("flux2", "1")
+    assert "steps" not in plain.model_dump(exclude_none=True)
