@@ -59,6 +59,16 @@ def open_reference(path: Path) -> Image.Image:
     return image
 
 
+def fit_reference(image: Image.Image, multiple: int) -> tuple[Image.Image, tuple[int, int]]:
+    """As diffusers sizes a reference: scaled to at most 1 MP, then cropped to multiples of
+    ``multiple``; returns the scaled image and the ``(width, height)`` it is cropped to."""
+    from diffusers.pipelines.flux2.image_processor import Flux2ImageProcessor
+
+    if image.width * image.height > MAX_AREA:
+        image = Flux2ImageProcessor._resize_to_target_area(image, MAX_AREA)
+    return image, (image.width // multiple * multiple, image.height // multiple * multiple)
+
+
 class ReferenceEncoder:
     """Reference files → latent tokens and position ids, cached by file content."""
 
@@ -107,11 +117,8 @@ class ReferenceEncoder:
 
         parts = self._components
         multiple = parts.latent_multiple
+        image, (width, height) = fit_reference(image, multiple)
         processor = Flux2ImageProcessor(vae_scale_factor=multiple)
-        if image.width * image.height > MAX_AREA:
-            image = processor._resize_to_target_area(image, MAX_AREA)
-        width = image.width // multiple * multiple
-        height = image.height // multiple * multiple
         pixels = processor.preprocess(image, height=height, width=width, resize_mode="crop")
         vae = parts.vae
         vae_device = next(vae.parameters()).device
