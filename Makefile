@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SOUNDFONT := /usr/share/sounds/sf2/FluidR3_GM.sf2
 
-.PHONY: setup sysdeps demo test lint typecheck unit slow bench bench-audio clean
+.PHONY: setup sysdeps demo test lint typecheck unit slow bench bench-audio bench-imagegen clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,11 @@ bench: setup sysdeps
 bench-audio: setup sysdeps
 	$(BIN)/python bench/audio/run.py
 	$(BIN)/python bench/audio/run.py --variants --no-speed
+
+# Flux.2 engine vs the diffusers pipeline loop: a 24-frame storyboard on small random components.
+# On a CUDA machine, `$(BIN)/python bench/imagegen/gpu.py` runs the full-size comparison.
+bench-imagegen: setup
+	$(BIN)/python bench/imagegen/run.py
 
 clean:
 	rm -rf $(VENV) out .mypy_cache .pytest_cache .ruff_cache

@@ -104,7 +104,10 @@ class Flux2Engine:
     @classmethod
     def from_pipeline(cls, pipe: Any, variant: str, **options: Any) -> Flux2Engine:
         """An engine sampling with an already built diffusers pipeline's components (benchmarks,
-        LoRA-patched pipelines); ``variant`` names it (klein, klein-base, klein-kv, dev)."""
+        LoRA-patched pipelines); ``variant`` names it (klein, klein-base, klein-kv, dev).
+
+        The components are shared, not copied: ``compile`` and ``fp8`` change the caller's
+        pipeline too."""
         if variant not in VARIANTS:
             raise ImageGenInputError(f"variant {variant!r} is not one of {', '.join(VARIANTS)}")
         engine = cls.__new__(cls)
@@ -147,7 +150,8 @@ class Flux2Engine:
     ) -> Iterator[tuple[int, Image.Image]]:
         """Yield ``(index, image)`` as frames finish; ``on_step(done, total)`` counts denoising
         steps over the whole call and ``cancel`` is checked between steps."""
-        jobs = [self._job(i, r) for i, r in enumerate(requests)]
+        checked: dict[Path, str] = {}  # each distinct reference file decoded and hashed once
+        jobs = [self._job(i, r, checked) for i, r in enumerate(requests)]
         if not jobs:
             return
         loaded = self._load()
@@ -170,7 +174,7 @@ class Flux2Engine:
         """Hits and misses of the prompt, reference-latent and reference-K/V caches."""
         return {} if self._loaded is None else self._loaded.stats()
 
-    def _job(self, index: int, request: ImageRequest) -> _Job:
+    def _job(self, index: int, request: ImageRequest, checked: dict[Path, str]) -> _Job:
         variant = self.info.variant
         if request.guidance is not None and not variant.uses_guidance:
             raise ImageGenInputError(
@@ -178,10 +182,12 @@ class Flux2Engine:
                 " (a distilled model); leave it out, or use klein-base or dev weights"
             )
         for path in request.references:
-            open_reference(path)  # refuse unusable references before any work starts
+            if path not in checked:
+                open_reference(path)  # refuse unusable references before any work starts
+                checked[path] = file_sha256(path)
         guidance = request.guidance if request.guidance is not None else variant.default_guidance
         steps = request.steps or variant.default_steps
-        refs = tuple(file_sha256(p) for p in request.references)
+        refs = tuple(checked[p] for p in request.references)
         return _Job(index, request, steps, guidance, refs)
 
     def _load(self) -> _Loaded:
@@ -291,7 +297,7 @@ class _Loaded:
         with self.placement.using(self.components.transformer):
             if first.refs:
                 batch.ref_tokens, batch.ref_ids = self.references.encode(
-                    first.request.references, self.device
+                    first.request.references, first.refs, self.device
                 )
                 if self.variant.kv:
                     batch.ref_kv = self._reference_kv(first.refs, batch)

@@ -25,8 +25,14 @@ def module_bytes(module: Any) -> int:
     return sum(p.numel() * p.element_size() for p in module.parameters())
 
 
-def choose_policy(free_bytes: int, components: Components) -> str:
-    """The fastest policy whose resident weights fit in ``free_bytes`` with headroom."""
+def choose_policy(free_bytes: int, components: Components, device_type: str = "cuda") -> str:
+    """The fastest policy whose resident weights fit in ``free_bytes`` with headroom; weights
+    already on a ``device_type`` device count as free (they are part of the budget)."""
+    free_bytes += sum(
+        module_bytes(m)
+        for m in (components.text_encoder, components.transformer, components.vae)
+        if any(p.device.type == device_type for p in m.parameters())
+    )
     text = module_bytes(components.text_encoder)
     transformer = module_bytes(components.transformer)
     vae = module_bytes(components.vae)

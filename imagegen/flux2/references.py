@@ -12,7 +12,6 @@ from PIL import Image
 
 from imagegen.errors import ImageGenInputError
 from imagegen.flux2.loading import Components
-from imagegen.request import file_sha256
 
 logger = logging.getLogger(__name__)
 
@@ -79,11 +78,14 @@ class ReferenceEncoder:
         self.hits = 0
         self.misses = 0
 
-    def encode(self, paths: tuple[Path, ...], device: Any) -> tuple[Any, Any]:
-        """``(tokens, ids)`` for ``paths`` in order: ``(1, n, channels)`` and ``(1, n, 4)``."""
+    def encode(
+        self, paths: tuple[Path, ...], hashes: tuple[str, ...], device: Any
+    ) -> tuple[Any, Any]:
+        """``(tokens, ids)`` for ``paths`` in order: ``(1, n, channels)`` and ``(1, n, 4)``;
+        ``hashes`` are the files' sha256, the cache key."""
         import torch
 
-        encoded = [self._one(path, device) for path in paths]
+        encoded = [self._one(path, key, device) for path, key in zip(paths, hashes, strict=True)]
         tokens = torch.cat([e.tokens for e in encoded], dim=1)
         ids = torch.cat(
             [
@@ -98,8 +100,7 @@ class ReferenceEncoder:
         )
         return tokens, ids.unsqueeze(0).to(device)
 
-    def _one(self, path: Path, device: Any) -> EncodedReference:
-        key = file_sha256(path)
+    def _one(self, path: Path, key: str, device: Any) -> EncodedReference:
         if key in self._cache:
             self._cache.move_to_end(key)
             self.hits += 1

@@ -158,6 +158,8 @@ def test_policy_follows_free_memory() -> None:
     assert choose_policy(12_000, components) == "model-offload"  # type: ignore[arg-type]
     assert choose_policy(5_000, components) == "group-offload"  # type: ignore[arg-type]
     assert check_policy("auto") == "auto"
+    # weights already on the device are part of the budget, not competitors for it
+    assert choose_policy(5_000, components, device_type="cpu") == "gpu"  # type: ignore[arg-type]
 
 
 def test_out_of_memory_names_the_next_policy() -> None:
