@@ -1,4 +1,4 @@
-"""The `storybeat` command line: analyze, render, demo, doctor."""
+"""The `storybeat` command line: analyze, render, demo, image, doctor."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
+from agent import cli_image
 from agent.config import Settings
 from agent.errors import AgentError, AgentInputError
 from agent.schemas import ASPECTS, METERS, RESOLUTIONS, TEMPLATES
@@ -61,6 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="synthesise the demo track and render it")
     _render_options(demo, with_brief=False)
     demo.add_argument("-o", "--output", type=Path, default=Path("out/demo.mp4"))
+
+    cli_image.add_parser(sub)
 
     doctor = sub.add_parser("doctor", help="what engines, weights, devices and database exist")
     doctor.add_argument("--json", action="store_true")
@@ -189,6 +192,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _analyze(args)
     if args.command == "doctor":
         return _doctor(args)
+    if args.command == "image":
+        return cli_image.run(args, _settings(args))
     return _render(args)
 
 

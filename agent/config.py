@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal, get_args
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Where the FLUX.2 engine keeps its weights (imagegen.flux2.memory.POLICIES, plus "auto").
+Flux2Memory = Literal["auto", "gpu", "model-offload", "group-offload"]
+FLUX2_MEMORY: tuple[str, ...] = get_args(Flux2Memory)
 
 
 def default_data_dir() -> Path:
@@ -24,6 +29,10 @@ class Settings(BaseSettings):
     image_engine: str = "previz"
     video_adapter: str = "motion"
     flux2_weights: Path | None = None
+    flux2_memory: Flux2Memory = "auto"
+    flux2_device: str | None = None
+    flux2_compile: bool = False
+    flux2_api_model: Literal["pro", "max", "flex"] = "pro"
     max_track_minutes: float = Field(default=20.0, gt=0, le=600)
     fps: int = Field(default=24, ge=12, le=60)
 

@@ -7,7 +7,6 @@ import os
 import platform
 import subprocess
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
 from agent.config import Settings
 
@@ -79,13 +78,22 @@ def _adapters() -> list[Check]:
 
 
 def _flux2_weights(settings: Settings) -> Check:
+    """The FLUX.2 folder's variant, or what is wrong with it; required when flux2 is chosen."""
+    from imagegen.errors import WeightsError
+    from imagegen.flux2 import inspect_weights
+
+    required = settings.image_engine.strip().lower() == "flux2"
     folder = settings.flux2_weights
     if folder is None:
-        return Check("weights", "flux2", False, "STORYBEAT_FLUX2_WEIGHTS not set")
-    index = Path(folder) / "model_index.json"
-    if not index.is_file():
-        return Check("weights", "flux2", False, f"{folder}: no model_index.json")
-    return Check("weights", "flux2", True, f"{folder} (model_index.json found)")
+        return Check("weights", "flux2", False, "STORYBEAT_FLUX2_WEIGHTS not set", required)
+    try:
+        info = inspect_weights(folder)
+    except WeightsError as exc:
+        return Check("weights", "flux2", False, " ".join(str(exc).split()), required)
+    detail = f"{info.label} at {info.folder}"
+    if info.single_file is not None:
+        detail += f" (transformer from BFL file {info.single_file.name})"
+    return Check("weights", "flux2", True, detail, required)
 
 
 def _torch() -> Check:

@@ -46,7 +46,13 @@ def draw_all(
         batch = engine.generate_many([requests[i] for i in missing], cancel=studio.cancel)
         for j, image in batch:
             i = missing[j]
-            png = encode_png(image, requests[i], engine=engine.name, version=engine.version)
+            png = encode_png(
+                image,
+                requests[i],
+                engine=engine.name,
+                version=engine.version,
+                variant=getattr(engine, "variant", ""),
+            )
             ref = studio.media.put_bytes(png, ".png")
             with studio.db.session() as session:
                 cache_put(session, keys[i], kind=stage, media=ref)

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from agent.config import Settings
-from imagegen import ImageEngine, get_engine
+from agent.engines import image_engine
+from imagegen import ImageEngine
 from storage import Database, MediaStore, open_database
 from videogen import VideoAdapter, get_adapter
 
@@ -56,13 +57,18 @@ def open_studio(
     on_progress: ProgressFn = _no_progress,
     on_event: EventFn = _no_event,
 ) -> Studio:
-    """Open the database (migrating it), the media store and the configured engines."""
+    """Open the database (migrating it), the media store and the configured engines.
+
+    The image engine is built first, so a misconfigured one (``flux2`` without weights) fails
+    before anything is opened.
+    """
+    engine = image_engine(settings)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     return Studio(
         settings=settings,
         db=open_database(settings.db_url),
         media=MediaStore(settings.media_dir),
-        engine=get_engine(settings.image_engine),
+        engine=engine,
         adapter=get_adapter(settings.video_adapter),
         on_progress=on_progress,
         on_event=on_event,

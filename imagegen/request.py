@@ -233,7 +233,7 @@ class ImageRequest(_Frozen):
     def cache_key(self, engine_name: str, engine_version: str) -> str:
         """Hex sha256 of the request, its references' contents and the engine identity."""
         fields = self.model_dump(mode="json")
-        for optional in ("steps", "guidance"):  # absent overrides keep keys made before they existed
+        for optional in ("steps", "guidance"):  # unset: keys stay as before the fields existed
             if fields[optional] is None:
                 del fields[optional]
         fields["references"] = [file_sha256(p) for p in self.references]
@@ -252,7 +252,7 @@ def _check_json_prompt(text: str) -> None:
             f" column {exc.colno}); fix the JSON or write the prompt as plain text"
         ) from None
     if not isinstance(value, dict):
-        raise ValueError("a JSON prompt must be an object such as {\"scene\": ...}")
+        raise ValueError('a JSON prompt must be an object such as {"scene": ...}')
 
 
 def file_sha256(path: Path) -> str:

@@ -85,6 +85,8 @@ class Flux2Engine:
         self.info = info
         if dtype is not None and dtype not in _DTYPES:
             raise ImageGenInputError(f"dtype {dtype!r} is not one of {', '.join(_DTYPES)}")
+        if max_tokens < 1:
+            raise ImageGenInputError(f"max_tokens must be at least 1, got {max_tokens}")
         if not 1 <= batch_size <= 16:
             raise ImageGenInputError(f"batch_size must be between 1 and 16, got {batch_size}")
         self.memory = check_policy(memory)
@@ -127,10 +129,10 @@ class Flux2Engine:
 
     @classmethod
     def probe(cls) -> EngineInfo:
-        try:
-            import diffusers  # noqa: F401
-        except ImportError as exc:
-            return EngineInfo(cls.name, False, f"diffusers is not importable: {exc}")
+        import importlib.util
+
+        if importlib.util.find_spec("diffusers") is None:
+            return EngineInfo(cls.name, False, "diffusers is not installed")
         return EngineInfo(
             cls.name,
             True,

@@ -114,6 +114,7 @@ class Flux2HostedEngine:
             raise ProviderError(f"no BFL API key: set the {KEY_ENV} environment variable")
         self.model = model
         self.version = f"1-{model}"  # each model draws differently: separate cache keys
+        self.variant = f"flux-2-{model}"
         self.allowed_hosts = tuple(h.lower().lstrip(".") for h in allowed_hosts if h.strip("."))
         self.poll_interval = poll_interval
         self.timeout = timeout

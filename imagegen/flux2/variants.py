@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,8 @@ VARIANTS = {v.name: v for v in (KLEIN, KLEIN_BASE, KLEIN_KV, DEV)}
 _PARTS = ("scheduler", "text_encoder", "tokenizer", "transformer", "vae")
 _WEIGHT_SUFFIXES = (".safetensors", ".bin")
 _TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "vocab.json", "tekken.json")
+_DIFFUSERS_WEIGHTS = "diffusion_pytorch_model"
+_BFL_BLOCK = re.compile(r"(?:^|\.)(double|single)_blocks\.(\d+)\.")
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,7 @@ class WeightsInfo:
     variant: Variant
     size: str  # "4B", "9B", "32B" or "" when the transformer shape is not a published one
     fingerprint: str
+    single_file: Path | None = None  # a BFL-layout transformer checkpoint in transformer/
 
     @property
     def label(self) -> str:
@@ -62,7 +66,10 @@ class WeightsInfo:
 def inspect_weights(folder: Path) -> WeightsInfo:
     """Check a diffusers-layout FLUX.2 folder and say which variant it holds.
 
-    Raises :class:`WeightsError` naming the missing part, or the model the folder belongs to.
+    The transformer's weights may be one BFL-layout checkpoint instead of diffusers' files (see
+    :mod:`imagegen.flux2.loading`); :attr:`WeightsInfo.single_file` then names it.
+    Raises :class:`WeightsError` naming the missing part or odd file, or the model the folder
+    belongs to.
     """
     folder = Path(folder).expanduser()
     if not folder.is_dir():
@@ -78,7 +85,8 @@ def inspect_weights(folder: Path) -> WeightsInfo:
             f" {'lacks' if variant.embedded_guidance else 'has'} a guidance embedding;"
             " the folder mixes parts of different FLUX.2 models"
         )
-    return WeightsInfo(folder, variant, size_label(transformer), _fingerprint(folder))
+    single_file = _single_file(folder / "transformer", transformer)
+    return WeightsInfo(folder, variant, size_label(transformer), _fingerprint(folder), single_file)
 
 
 def _variant_from_index(folder: Path, index: dict[str, Any]) -> Variant:
@@ -112,6 +120,8 @@ def _check_part(folder: Path, part: str, index: dict[str, Any]) -> None:
     if part == "scheduler":
         return
     weights = [name for name in files if name.endswith(_WEIGHT_SUFFIXES)]
+    if part == "transformer" and not any(n.startswith(_DIFFUSERS_WEIGHTS) for n in weights):
+        return  # a BFL single file instead; _single_file checks it
     if not weights:
         raise WeightsError(
             f"{where} holds no weight files (*.safetensors); the download is incomplete"
@@ -123,6 +133,65 @@ def _check_part(folder: Path, part: str, index: dict[str, Any]) -> None:
         missing = sorted(shards - files)
         if missing:
             raise WeightsError(f"{where} is missing weight shard(s) {', '.join(missing[:3])}")
+
+
+def _single_file(where: Path, config: dict[str, Any]) -> Path | None:
+    """The one BFL-layout checkpoint standing in for ``where``'s diffusers weights, if any."""
+    names = sorted(p.name for p in where.iterdir() if p.is_file())
+    if any(n.startswith(_DIFFUSERS_WEIGHTS) and n.endswith(_WEIGHT_SUFFIXES) for n in names):
+        return None
+    candidates = [n for n in names if n.endswith(".safetensors")]
+    if not candidates:
+        raise WeightsError(
+            f"{where} holds no weight files: neither {_DIFFUSERS_WEIGHTS}*.safetensors nor one"
+            " BFL checkpoint (*.safetensors); the download is incomplete"
+        )
+    if len(candidates) > 1:
+        raise WeightsError(
+            f"{where} holds {len(candidates)} candidate checkpoints ({', '.join(candidates[:4])})"
+            f" and no {_DIFFUSERS_WEIGHTS}*.safetensors; keep exactly one BFL checkpoint there"
+        )
+    path = where / candidates[0]
+    blocks = _bfl_blocks(path)
+    if blocks is None:
+        raise WeightsError(
+            f"{path} is neither diffusers weights ({_DIFFUSERS_WEIGHTS}*.safetensors) nor a BFL"
+            " FLUX.2 checkpoint (it has no double_blocks./single_blocks. keys)"
+        )
+    wanted = (config.get("num_layers"), config.get("num_single_layers"))
+    if blocks != wanted:
+        raise WeightsError(
+            f"{path} has {blocks[0]} double and {blocks[1]} single blocks but"
+            f" {where.name}/config.json asks for {wanted[0]} and {wanted[1]}; the config belongs"
+            " to another FLUX.2 model size"
+        )
+    return path
+
+
+def _bfl_blocks(path: Path) -> tuple[int, int] | None:
+    """(double, single) block counts of a BFL-layout checkpoint, None for any other file; reads
+    only the header."""
+    try:
+        from safetensors import SafetensorError, safe_open
+    except ImportError as exc:
+        raise WeightsError(f"reading {path} needs the safetensors package: {exc}") from exc
+    try:
+        with safe_open(str(path), framework="np") as checkpoint:
+            keys = list(checkpoint.keys())
+            dtypes = {checkpoint.get_slice(key).get_dtype() for key in keys}
+    except (OSError, SafetensorError) as exc:
+        raise WeightsError(f"{path} cannot be read as safetensors: {exc}") from exc
+    found: dict[str, set[str]] = {"double": set(), "single": set()}
+    for match in filter(None, map(_BFL_BLOCK.search, keys)):
+        found[match.group(1)].add(match.group(2))
+    if not any(found.values()):
+        return None
+    if any(dtype.startswith("F8") for dtype in dtypes):
+        raise WeightsError(
+            f"{path} is an fp8-quantised checkpoint, which diffusers cannot convert; use the"
+            " bf16 file (the engine's fp8 option quantises on load)"
+        )
+    return len(found["double"]), len(found["single"])
 
 
 def size_label(config: Any) -> str:

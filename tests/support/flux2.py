@@ -55,7 +55,7 @@ def _transformer(guidance: bool, seed: int) -> Any:
         guidance_embeds=guidance,
     )
     with torch.no_grad():  # default init barely lets references move the picture; make them count
-        for param in model.parameters():
+        for param in model.parameters():  # type: ignore[attr-defined]
             if param.ndim == 2:
                 param.mul_(SHARPEN)
     return model

@@ -23,14 +23,15 @@ def test_doctor_reports_engines_adapters_database_and_devices(
     assert "cpu" in checks[("devices", "torch")]["detail"]
 
 
-def test_doctor_sees_a_weights_folder(
+def test_doctor_says_what_a_weights_folder_is_not(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (tmp_path / "model_index.json").write_text("{}")
     monkeypatch.setenv("STORYBEAT_FLUX2_WEIGHTS", str(tmp_path))
     main(["doctor", "--json"])
     checks = {c["name"]: c for c in json.loads(capsys.readouterr().out)}
-    assert checks["flux2"]["ok"]
+    assert not checks["flux2"]["ok"]
+    assert "not FLUX.2" in checks["flux2"]["detail"]
 
 
 def test_doctor_fails_on_an_unreachable_database(
