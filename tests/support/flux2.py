@@ -174,3 +174,57 @@ def dev_pipeline(seed: int = 0) -> Any:
 def write_dev(folder: Path, seed: int = 0) -> Path:
     dev_pipeline(seed).save_pretrained(folder)
     return folder
+
+
+def write_render_sized(folder: Path, kind: str = "klein", seed: int = 0) -> Path:
+    """A random klein folder that works with the engine's defaults at render sizes: the real
+    4-level VAE layout (16 px per token), a 28-layer text encoder (layers 9, 18, 27 exist, 512
+    tokens), all of it narrow so a 640×368 frame takes well under a second on a CPU."""
+    import torch
+    from diffusers import (
+        AutoencoderKLFlux2,
+        FlowMatchEulerDiscreteScheduler,
+        Flux2KleinKVPipeline,
+        Flux2KleinPipeline,
+        Flux2Transformer2DModel,
+    )
+    from transformers import Qwen3Config, Qwen3ForCausalLM
+
+    torch.manual_seed(seed)
+    transformer = Flux2Transformer2DModel(
+        patch_size=1,
+        in_channels=128,
+        num_layers=1,
+        num_single_layers=1,
+        attention_head_dim=16,
+        num_attention_heads=2,
+        joint_attention_dim=3 * 16,
+        timestep_guidance_channels=256,
+        axes_dims_rope=[4, 4, 4, 4],
+        guidance_embeds=False,
+    )
+    vae = AutoencoderKLFlux2(block_out_channels=(8, 8, 8, 8), norm_num_groups=4, layers_per_block=1)
+    text = Qwen3ForCausalLM(
+        Qwen3Config(
+            hidden_size=16,
+            intermediate_size=16,
+            num_hidden_layers=28,
+            num_attention_heads=2,
+            num_key_value_heads=2,
+            head_dim=8,
+            vocab_size=len(_vocab()),
+            max_position_embeddings=1024,
+        )
+    )
+    parts = {
+        "scheduler": FlowMatchEulerDiscreteScheduler(),
+        "text_encoder": text,
+        "tokenizer": qwen_tokenizer(),
+        "transformer": transformer,
+        "vae": vae,
+    }
+    if kind == "klein-kv":
+        Flux2KleinKVPipeline(**parts).save_pretrained(folder)
+    else:
+        Flux2KleinPipeline(**parts, is_distilled=True).save_pretrained(folder)
+    return folder
