@@ -34,6 +34,7 @@ ENGINE_FLAGS = {
     "--memory": ("memory", "flux2"),
     "--device": ("device", "flux2"),
     "--compile": ("compile", "flux2"),
+    "--fp8": ("fp8", "flux2"),
     "--max-tokens": ("max_tokens", "flux2"),
     "--text-layers": ("text_layers", "flux2"),
     "--model": ("model", "flux2-api"),
@@ -111,6 +112,13 @@ def add_parser(sub: Any) -> None:
         action="store_true",
         default=None,
         help="torch.compile the transformer blocks (default: STORYBEAT_FLUX2_COMPILE)",
+    )
+    flux2.add_argument(
+        "--fp8",
+        action="store_true",
+        default=None,
+        help="fp8 transformer weights with torchao, CUDA only; approximate (default:"
+        " STORYBEAT_FLUX2_FP8)",
     )
     flux2.add_argument(
         "--max-tokens",
@@ -237,7 +245,7 @@ def _engine(args: argparse.Namespace, name: str, settings: Settings) -> ImageEng
                 "--engine flux2 needs a FLUX.2 weights folder: pass --weights DIR"
                 " or set STORYBEAT_FLUX2_WEIGHTS=DIR"
             )
-        for dest in ("memory", "device", "compile"):
+        for dest in ("memory", "device", "compile", "fp8"):
             if getattr(args, dest) is not None:
                 overrides[f"flux2_{dest}"] = getattr(args, dest)
         for dest in ("max_tokens", "text_layers"):

@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     flux2_memory: Flux2Memory = "auto"
     flux2_device: str | None = None
     flux2_compile: bool = False
+    flux2_fp8: bool = False
     flux2_api_model: Literal["pro", "max", "flex"] = "pro"
     max_track_minutes: float = Field(default=20.0, gt=0, le=600)
     fps: int = Field(default=24, ge=12, le=60)

@@ -19,7 +19,7 @@ WEIGHTS_HINT = (
 def image_engine(settings: Settings, **options: Any) -> ImageEngine:
     """Build ``settings.image_engine``; ``options`` go to the engine on top of the settings'.
 
-    ``flux2`` takes its weights folder, memory policy, device and compile flag from the
+    ``flux2`` takes its weights folder, memory policy, device, compile and fp8 flags from the
     settings (``STORYBEAT_FLUX2_*``); no weights folder is an :class:`AgentInputError`. The
     weights are checked here, but loaded only when the first image is drawn. ``flux2-api``
     takes its model from ``STORYBEAT_FLUX2_API_MODEL`` (pro, max or flex).
@@ -33,6 +33,7 @@ def image_engine(settings: Settings, **options: Any) -> ImageEngine:
             "memory": settings.flux2_memory,
             "device": settings.flux2_device or None,
             "compile": settings.flux2_compile,
+            "fp8": settings.flux2_fp8,
             **options,
         }
     if name == "flux2-api":
