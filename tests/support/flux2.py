@@ -37,19 +37,21 @@ def qwen_tokenizer() -> Any:
     return tok
 
 
-def _transformer(guidance: bool, seed: int) -> Any:
+def _transformer(
+    guidance: bool, seed: int, *, in_channels: int = 4, text_dim: int = 16 * len(TEXT_LAYERS)
+) -> Any:
     import torch
     from diffusers import Flux2Transformer2DModel
 
     torch.manual_seed(seed)
     model = Flux2Transformer2DModel(
         patch_size=1,
-        in_channels=4,
+        in_channels=in_channels,
         num_layers=1,
         num_single_layers=1,
         attention_head_dim=16,
         num_attention_heads=2,
-        joint_attention_dim=16 * len(TEXT_LAYERS),
+        joint_attention_dim=text_dim,
         timestep_guidance_channels=256,
         axes_dims_rope=[4, 4, 4, 4],
         guidance_embeds=guidance,
@@ -186,23 +188,11 @@ def write_render_sized(folder: Path, kind: str = "klein", seed: int = 0) -> Path
         FlowMatchEulerDiscreteScheduler,
         Flux2KleinKVPipeline,
         Flux2KleinPipeline,
-        Flux2Transformer2DModel,
     )
     from transformers import Qwen3Config, Qwen3ForCausalLM
 
+    transformer = _transformer(False, seed, in_channels=128, text_dim=3 * 16)
     torch.manual_seed(seed)
-    transformer = Flux2Transformer2DModel(
-        patch_size=1,
-        in_channels=128,
-        num_layers=1,
-        num_single_layers=1,
-        attention_head_dim=16,
-        num_attention_heads=2,
-        joint_attention_dim=3 * 16,
-        timestep_guidance_channels=256,
-        axes_dims_rope=[4, 4, 4, 4],
-        guidance_embeds=False,
-    )
     vae = AutoencoderKLFlux2(block_out_channels=(8, 8, 8, 8), norm_num_groups=4, layers_per_block=1)
     text = Qwen3ForCausalLM(
         Qwen3Config(
