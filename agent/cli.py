@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
-from agent import cli_image
+from agent import cli_image, cli_project
 from agent.config import Settings
 from agent.errors import AgentError, AgentInputError
 from agent.schemas import ASPECTS, METERS, RESOLUTIONS, TEMPLATES
@@ -64,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("-o", "--output", type=Path, default=Path("out/demo.mp4"))
 
     cli_image.add_parser(sub)
+    cli_project.add_parsers(sub)
 
     doctor = sub.add_parser("doctor", help="what engines, weights, devices and database exist")
     doctor.add_argument("--json", action="store_true")
@@ -194,6 +195,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _doctor(args)
     if args.command == "image":
         return cli_image.run(args, _settings(args))
+    if args.command in ("project", "refine", "export"):
+        return cli_project.run(args, _settings(args))
     return _render(args)
 
 

@@ -12,6 +12,7 @@ from langgraph.runtime import Runtime
 from agent import planner
 from agent.drawing import draw_all
 from agent.errors import RenderCancelled
+from agent.planner.llm import LLMPlanner, chat_model_from_spec, music_summary
 from agent.planner.prompts import LOCATION_PROMPT, REFERENCE_PROMPT, palette_phrase
 from agent.schemas import Brief, ReferenceImage, RenderOptions, Shot
 from agent.state import RenderState
@@ -42,6 +43,12 @@ def _save(studio: Studio, state: RenderState, kind: str, key: str = "", **conten
         save_artifact(session, state["project_id"], kind, key, **content)
 
 
+def _llm(studio: Studio) -> LLMPlanner:
+    """The LLM planner for ``STORYBEAT_LLM`` (the rules planner is its fallback)."""
+    assert studio.settings.llm
+    return LLMPlanner(chat_model_from_spec(studio.settings.llm))
+
+
 def _options(state: RenderState) -> RenderOptions:
     return RenderOptions.model_validate(state["options"])
 
@@ -56,12 +63,21 @@ def write_brief(state: RenderState, runtime: Runtime[Studio]) -> dict[str, Any]:
     """Creative Brief: the user's text + template + the music's mood."""
     studio = runtime.context
     options = _options(state)
-    brief = planner.write_brief(
-        options.brief,
-        template=options.template,
-        analysis=TrackAnalysis.model_validate(state["analysis"]),
-        uploads=[u["name"] for u in state.get("uploads", [])],
-    )
+    analysis = TrackAnalysis.model_validate(state["analysis"])
+    uploads = [u["name"] for u in state.get("uploads", [])]
+
+    def rules() -> Brief:
+        return planner.write_brief(
+            options.brief, template=options.template, analysis=analysis, uploads=uploads
+        )
+
+    if studio.settings.llm:
+        summary = music_summary(analysis) | {"uploads": uploads}
+        brief, warnings = _llm(studio).write_brief(options.brief, options.template, summary, rules)
+        for warning in warnings:
+            studio.on_event(warning)
+    else:
+        brief = rules()
     _save(studio, state, "brief", data=brief.model_dump())
     studio.on_progress("brief", 1, 1)
     return {"brief": brief.model_dump()}
@@ -127,9 +143,16 @@ def _image_request(
 def plan_shot_list(state: RenderState, runtime: Runtime[Studio]) -> dict[str, Any]:
     """Shot List: cuts on the beat, framing and movement paced by the music."""
     studio = runtime.context
-    shots = planner.plan_shots(
-        Brief.model_validate(state["brief"]), TrackAnalysis.model_validate(state["analysis"])
-    )
+    brief = Brief.model_validate(state["brief"])
+    analysis = TrackAnalysis.model_validate(state["analysis"])
+    if studio.settings.llm:
+        shots, warnings = _llm(studio).plan_shots(
+            brief, analysis, lambda: planner.plan_shots(brief, analysis)
+        )
+        for warning in warnings:
+            studio.on_event(warning)
+    else:
+        shots = planner.plan_shots(brief, analysis)
     data = [s.model_dump() for s in shots]
     _save(studio, state, "shots", data={"shots": data})
     studio.on_progress("shots", 1, 1)
@@ -144,8 +167,10 @@ def draw_storyboard(state: RenderState, runtime: Runtime[Studio]) -> dict[str, A
     bank = {r["name"]: r["media"] for r in state.get("references", [])}
     characters = {c.name: c for c in brief.characters}
     locations = {loc.name: loc for loc in brief.locations}
+    refinements = state.get("refinements", {})
     requests = []
     for shot in (Shot.model_validate(s) for s in state["shots"]):
+        instruction = refinements.get(str(shot.index), "")
         location = locations[shot.location]
         if shot.subject in characters:
             subject = Subject(name=shot.subject, color=characters[shot.subject].color)
@@ -159,25 +184,27 @@ def draw_storyboard(state: RenderState, runtime: Runtime[Studio]) -> dict[str, A
             time_of_day=location.time_of_day,
             composition=COMPOSITIONS[shot.index % len(COMPOSITIONS)],
             label=f"Shot {shot.index + 1} · {shot.section} · {_clock(shot.start)}",
-            caption=f"{shot.subject} {shot.action}",
+            caption=f"{shot.subject} {shot.action}" + (f" — {instruction}" if instruction else ""),
         )
         references = tuple(
             studio.media.path(bank[name]) for name in shot.references if name in bank
         )
-        requests.append(_image_request(shot.prompt, width, height, scene, references, shot.seed))
+        prompt = refined_prompt(shot.prompt, instruction)
+        requests.append(_image_request(prompt, width, height, scene, references, shot.seed))
 
     def keep(i: int, ref: str) -> None:
-        _save(
-            studio,
-            state,
-            "frame",
-            str(i),
-            data={"shot": i, "prompt": requests[i].prompt},
-            media=ref,
-        )
+        data = {"shot": i, "prompt": requests[i].prompt}
+        if refinements.get(str(i)):
+            data["instruction"] = refinements[str(i)]
+        _save(studio, state, "frame", str(i), data=data, media=ref)
 
     frames = draw_all(studio, "storyboard", requests, keep)
     return {"frames": frames}
+
+
+def refined_prompt(prompt: str, instruction: str) -> str:
+    """The shot's prompt with the musician's instruction first: Flux.2 weighs early words most."""
+    return f"{instruction.rstrip('.')}. {prompt}" if instruction else prompt
 
 
 def _clock(seconds: float) -> str:

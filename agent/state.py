@@ -16,6 +16,7 @@ class RenderState(TypedDict, total=False):
     brief: dict[str, Any]
     references: list[dict[str, Any]]
     shots: list[dict[str, Any]]
+    refinements: dict[str, str]  # shot index → the instruction its frame was refined with
     frames: list[str]
     clips: list[str]
     timeline: dict[str, Any]

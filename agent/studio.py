@@ -63,6 +63,10 @@ def open_studio(
     before anything is opened.
     """
     engine = image_engine(settings)
+    if settings.llm:
+        from agent.planner.llm import chat_model_from_spec
+
+        chat_model_from_spec(settings.llm)  # a bad STORYBEAT_LLM fails before any work
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     return Studio(
         settings=settings,

@@ -1,0 +1,102 @@
+"""`storybeat project show|restore`, `storybeat refine` and `storybeat export` on a project id."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from agent.config import Settings
+
+
+def add_parsers(sub: Any) -> None:
+    """Register the project commands on the ``storybeat`` subparsers ``sub``."""
+    project = sub.add_parser("project", help="show a project or restore an earlier version")
+    actions = project.add_subparsers(dest="action", required=True, parser_class=type(project))
+    show = actions.add_parser("show", help="stages, artifacts, versions and hashes")
+    show.add_argument("project_id", metavar="ID")
+    show.add_argument("--json", action="store_true", help="print as JSON")
+    restore = actions.add_parser("restore", help="make an earlier version current again")
+    restore.add_argument("project_id", metavar="ID")
+    restore.add_argument("artifact", metavar="ARTIFACT", help="frame:N (frames count from 1)")
+    restore.add_argument("version", metavar="VERSION", type=int)
+    restore.add_argument("-o", "--output", type=Path, help="also export the cut to OUT.mp4")
+
+    refine = sub.add_parser("refine", help="redraw quoted storyboard frames with an instruction")
+    refine.add_argument("project_id", metavar="ID")
+    refine.add_argument("--frames", required=True, type=_numbers, help="e.g. 3,7 (from 1)")
+    refine.add_argument("--instruction", required=True, help="what to change in those frames")
+    refine.add_argument("-o", "--output", type=Path, help="also export the cut to OUT.mp4")
+
+    export = sub.add_parser("export", help="write a project's current cut")
+    export.add_argument("project_id", metavar="ID")
+    export.add_argument("-o", "--output", type=Path, required=True, help="OUT.mp4")
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    from agent import project
+    from agent.progress import ConsoleProgress
+    from agent.studio import open_studio
+
+    progress = ConsoleProgress()
+    studio = open_studio(settings, on_progress=progress, on_event=progress.event)
+    try:
+        if args.command == "project" and args.action == "show":
+            progress.close()
+            return _show(project.show(studio, args.project_id), as_json=args.json)
+        if args.command == "export":
+            print(project.export(studio, args.project_id, args.output))
+            return 0
+        if args.command == "refine":
+            change = project.refine(
+                studio, args.project_id, args.frames, args.instruction, output=args.output
+            )
+        else:
+            change = project.restore(
+                studio, args.project_id, args.artifact, args.version, output=args.output
+            )
+    finally:
+        progress.close()
+        studio.db.dispose()
+    for stage in change.made:
+        print(
+            f"storybeat: {stage}: {change.made[stage]} made, {change.reused[stage]} reused",
+            file=sys.stderr,
+        )
+    print(f"frames {', '.join(map(str, change.frames))} of project {change.project_id} updated")
+    if change.output is not None:
+        print(change.output)
+    return 0
+
+
+def _show(info: dict[str, Any], *, as_json: bool) -> int:
+    if as_json:
+        print(json.dumps(info, indent=1))
+        return 0
+    done = [name for name, ok in info["stages"].items() if ok]
+    print(
+        f"project {info['project_id']} ({info['name']}): {len(done)} of {len(info['stages'])}"
+        " stages done"
+    )
+    for artifact in info["artifacts"]:
+        label = artifact["kind"] + (f" {artifact['number']}" if "number" in artifact else "")
+        note = f"  “{artifact['instruction']}”" if "instruction" in artifact else ""
+        print(
+            f"  {label:<12} v{artifact['version']}/{artifact['versions']}  "
+            f"{artifact['sha256'][:12]}{note}"
+        )
+    return 0
+
+
+def _numbers(text: str) -> list[int]:
+    try:
+        numbers = [int(part) for part in text.replace(" ", "").split(",") if part]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a list of frame numbers like 3,7"
+        ) from None
+    if not numbers:
+        raise argparse.ArgumentTypeError("name at least one frame, e.g. 3,7")
+    return numbers

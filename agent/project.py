@@ -1,0 +1,236 @@
+"""Work on a rendered project: show it, refine quoted frames, restore versions, export.
+
+Every change goes through the project's checkpointed graph: the state is updated as if the
+stage before the change had just finished, and the graph runs on from there. Images and clips
+are cached by their full request, so only what the change touched is redrawn or re-animated;
+every other artifact keeps its bytes and hash.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from agent.errors import AgentInputError
+from agent.graph import STAGES, build_graph
+from agent.render import check_output, open_checkpointer
+from agent.studio import Studio
+from storage import artifact_history, current_artifacts, get_project, restore_artifact
+
+if TYPE_CHECKING:
+    from langchain_core.runnables import RunnableConfig
+
+logger = logging.getLogger(__name__)
+
+MAX_INSTRUCTION = 500
+# Artifact kinds the user addresses one by one, numbered from 1 like the shots they belong to.
+NUMBERED = ("frame", "clip")
+
+
+@dataclass(frozen=True)
+class Change:
+    """What a refine or restore did: the frames it touched and the stats of the rerun."""
+
+    project_id: str
+    frames: list[int]  # 1-based
+    output: Path | None
+    made: dict[str, int]
+    reused: dict[str, int]
+
+
+@contextlib.contextmanager
+def _graph(studio: Studio, project_id: str) -> Iterator[tuple[Any, RunnableConfig, dict[str, Any]]]:
+    with studio.db.session() as session:
+        if get_project(session, project_id) is None:
+            raise AgentInputError(
+                f"no project {project_id!r}; `storybeat render` prints the id of the project"
+                " it made"
+            )
+    with open_checkpointer(studio.settings) as saver:
+        graph = build_graph().compile(checkpointer=saver)
+        config: RunnableConfig = {"configurable": {"thread_id": project_id}}
+        snapshot = graph.get_state(config)
+        yield graph, config, dict(snapshot.values)
+
+
+def show(studio: Studio, project_id: str) -> dict[str, Any]:
+    """Stages done and every current artifact with its version, version count and hash."""
+    with _graph(studio, project_id) as (graph, config, values):
+        pending = list(graph.get_state(config).next)
+    with studio.db.session() as session:
+        project = get_project(session, project_id)
+        assert project is not None
+        artifacts = []
+        for artifact in current_artifacts(session, project_id):
+            history = artifact_history(session, project_id, artifact.kind, artifact.key)
+            entry: dict[str, Any] = {
+                "kind": artifact.kind,
+                "key": artifact.key,
+                "version": artifact.version,
+                "versions": len(history),
+                "media": artifact.media,
+                "sha256": _media_hash(artifact.media) or artifact.content_hash,
+            }
+            if artifact.kind in NUMBERED:
+                entry["number"] = int(artifact.key) + 1
+            if isinstance(artifact.data, dict) and artifact.data.get("instruction"):
+                entry["instruction"] = artifact.data["instruction"]
+            artifacts.append(entry)
+        name = project.name
+    stages = {name: _stage_done(name, values) for name, _ in STAGES}
+    return {
+        "project_id": project_id,
+        "name": name,
+        "stages": stages,
+        "next": pending,
+        "refinements": values.get("refinements", {}),
+        "export": values.get("export"),
+        "artifacts": artifacts,
+    }
+
+
+def refine(
+    studio: Studio,
+    project_id: str,
+    frames: list[int],
+    instruction: str,
+    *,
+    output: Path | None = None,
+) -> Change:
+    """Redraw the quoted storyboard frames (1-based) with ``instruction``, as new versions, and
+    redo only what depended on them; the cut is exported to ``output`` when one is given."""
+    instruction = " ".join(instruction.split())
+    if not instruction:
+        raise AgentInputError("the instruction is empty; say what to change in the quoted frames")
+    if len(instruction) > MAX_INSTRUCTION:
+        raise AgentInputError(
+            f"the instruction is {len(instruction)} characters; at most {MAX_INSTRUCTION}"
+        )
+    if output is not None:
+        output = check_output(output)
+    with _graph(studio, project_id) as (graph, config, values):
+        shots = _storyboarded(values, project_id)
+        chosen = _check_frames(frames, len(shots))
+        refinements = dict(values.get("refinements", {}))
+        for number in chosen:
+            refinements[str(number - 1)] = instruction
+        graph.update_state(config, {"refinements": refinements}, as_node="plan_shot_list")
+        return _run_on(studio, graph, config, project_id, chosen, output)
+
+
+def restore(
+    studio: Studio, project_id: str, artifact: str, version: int, *, output: Path | None = None
+) -> Change:
+    """Make version ``version`` of ``artifact`` (``frame:N``) current again and redo what
+    depended on it; the restored frame comes back with exactly its old bytes."""
+    kind, number = _parse_artifact(artifact)
+    if output is not None:
+        output = check_output(output)
+    with _graph(studio, project_id) as (graph, config, values):
+        shots = _storyboarded(values, project_id)
+        (number,) = _check_frames([number], len(shots))
+        key = str(number - 1)
+        with studio.db.session() as session:
+            versions = [a.version for a in artifact_history(session, project_id, kind, key)]
+            if version not in versions:
+                raise AgentInputError(
+                    f"{kind} {number} has versions {', '.join(map(str, versions))};"
+                    f" no version {version}"
+                )
+            target = restore_artifact(session, project_id, kind, key, version)
+            media = target.media
+            instruction = (
+                (target.data or {}).get("instruction") if isinstance(target.data, dict) else None
+            )
+        frames = list(values["frames"])
+        frames[number - 1] = media
+        refinements = dict(values.get("refinements", {}))
+        refinements.pop(key, None)
+        if instruction:
+            refinements[key] = instruction
+        graph.update_state(
+            config, {"frames": frames, "refinements": refinements}, as_node="draw_storyboard"
+        )
+        return _run_on(studio, graph, config, project_id, [number], output)
+
+
+def export(studio: Studio, project_id: str, output: Path) -> Path:
+    """Write the project's current cut to ``output`` (MP4)."""
+    output = check_output(output)
+    with _graph(studio, project_id) as (graph, config, values):
+        if "timeline" not in values:
+            raise AgentInputError(
+                f"project {project_id!r} has no timeline yet; finish it with `storybeat render`"
+            )
+        graph.update_state(config, None, as_node="assemble_timeline")
+        studio.output = output
+        graph.invoke(None, config, context=studio, durability="sync")
+    return output
+
+
+def _run_on(
+    studio: Studio,
+    graph: Any,
+    config: RunnableConfig,
+    project_id: str,
+    frames: list[int],
+    output: Path | None,
+) -> Change:
+    studio.output = output
+    graph.invoke(None, config, context=studio, durability="sync")
+    return Change(
+        project_id=project_id,
+        frames=frames,
+        output=output,
+        made={stage: s.made for stage, s in studio.stats.items()},
+        reused={stage: s.reused for stage, s in studio.stats.items()},
+    )
+
+
+def _storyboarded(values: dict[str, Any], project_id: str) -> list[Any]:
+    if not values.get("frames") or not values.get("shots"):
+        raise AgentInputError(
+            f"project {project_id!r} has no storyboard yet; finish it with `storybeat render`"
+        )
+    return list(values["shots"])
+
+
+def _check_frames(frames: list[int], count: int) -> list[int]:
+    if not frames:
+        raise AgentInputError("quote at least one frame, e.g. --frames 3,7")
+    missing = sorted({n for n in frames if not 1 <= n <= count})
+    if missing:
+        raise AgentInputError(
+            f"frame {', '.join(map(str, missing))} does not exist; this storyboard has frames"
+            f" 1 to {count}"
+        )
+    return sorted(set(frames))
+
+
+def _parse_artifact(text: str) -> tuple[str, int]:
+    kind, _, number = text.replace(" ", ":").partition(":")
+    if kind != "frame" or not number.isdigit():
+        raise AgentInputError(f"artifact {text!r} is not one to restore; name a frame like frame:3")
+    return kind, int(number)
+
+
+def _stage_done(name: str, values: dict[str, Any]) -> bool:
+    produced = {
+        "write_brief": "brief",
+        "generate_references": "references",
+        "plan_shot_list": "shots",
+        "draw_storyboard": "frames",
+        "animate_shots": "clips",
+        "assemble_timeline": "timeline",
+        "export_cut": "export",
+    }
+    return produced[name] in values
+
+
+def _media_hash(media: str | None) -> str | None:
+    """Media refs are named by their content's sha256."""
+    return media.split(".", 1)[0] if media else None

@@ -1,0 +1,84 @@
+"""Refine by quoting, restore and export on a rendered project, through the CLI."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from tests.integration.test_render import storybeat
+from tests.support.video import facts
+
+
+def show(project: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(storybeat("project", "show", project, "--json").stdout)
+    return data
+
+
+def hashes(info: dict[str, Any], kind: str) -> dict[int, tuple[int, str]]:
+    return {
+        a["number"]: (a["version"], a["sha256"]) for a in info["artifacts"] if a["kind"] == kind
+    }
+
+
+def test_refine_quoted_frames_restore_and_export(demo_track: Path, tmp_path: Path) -> None:
+    first = tmp_path / "first.mp4"
+    rendered = storybeat("render", str(demo_track), "--resolution", "360p", "-o", str(first))
+    project = re.search(r"project (r[0-9a-f]+)", rendered.stderr).group(1)  # type: ignore[union-attr]
+    before = show(project)
+    assert all(before["stages"].values())
+    frames, clips = hashes(before, "frame"), hashes(before, "clip")
+    assert len(frames) == len(clips) >= 8
+    bad_quotes_are_clear_errors(project, tmp_path)
+    assert show(project)["artifacts"] == before["artifacts"]  # nothing changed
+
+    refined = tmp_path / "refined.mp4"
+    proc = storybeat(
+        "refine",
+        project,
+        "--frames",
+        "3,7",
+        "--instruction",
+        "rain on the glass",
+        "-o",
+        str(refined),
+    )
+    assert "storyboard: 2 made" in proc.stderr and "video: 2 made" in proc.stderr
+    after = show(project)
+    new_frames, new_clips = hashes(after, "frame"), hashes(after, "clip")
+    for n in frames:
+        if n in (3, 7):
+            assert new_frames[n][0] == 2 and new_frames[n][1] != frames[n][1]
+            assert new_clips[n][0] == 2 and new_clips[n][1] != clips[n][1]
+        else:
+            assert new_frames[n] == frames[n] and new_clips[n] == clips[n]
+    assert after["refinements"] == {"2": "rain on the glass", "6": "rain on the glass"}
+    assert abs(facts(refined).video_duration - facts(first).video_duration) < 0.05
+
+    storybeat("project", "restore", project, "frame:3", "1")
+    restored = show(project)
+    assert hashes(restored, "frame")[3] == (1, frames[3][1])  # frame 3's first bytes are back
+    assert hashes(restored, "clip")[3][1] == clips[3][1]  # and its clip, from the cache
+    assert hashes(restored, "frame")[7] == new_frames[7]
+    assert restored["refinements"] == {"6": "rain on the glass"}
+
+    final = tmp_path / "final.mp4"
+    assert storybeat("export", project, "-o", str(final)).stdout.strip() == str(final)
+    assert facts(final).width == 640
+
+
+def bad_quotes_are_clear_errors(project: str, tmp_path: Path) -> None:
+    cases = [
+        (["refine", project, "--frames", "99", "--instruction", "x"], "frame 99 does not exist"),
+        (["refine", project, "--frames", "3", "--instruction", "  "], "instruction is empty"),
+        (["refine", "rnope", "--frames", "3", "--instruction", "x"], "no project 'rnope'"),
+        (["project", "restore", project, "frame:3", "4"], "no version 4"),
+        (["project", "restore", project, "shot:3", "1"], "name a frame like frame:3"),
+        (["export", project, "-o", str(tmp_path / "cut.mov")], "must end in .mp4"),
+    ]
+    for args, message in cases:
+        proc = storybeat(*args, check=False)
+        assert proc.returncode == 2, (args, proc.stderr)
+        assert message in proc.stderr
+        assert len(proc.stderr.strip().splitlines()) == 1
