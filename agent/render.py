@@ -85,12 +85,27 @@ def project_key(
 
 @contextmanager
 def open_checkpointer(settings: Settings) -> Any:
-    """The durable LangGraph checkpointer (SQLite in the data dir)."""
+    """The durable LangGraph checkpointer: in the PostgreSQL database when the project database
+    is PostgreSQL (so many workers share it), else SQLite in the data dir."""
+    url = settings.db_url
+    if url.startswith(("postgresql", "postgres:")):
+        from langgraph.checkpoint.postgres import PostgresSaver
+
+        with PostgresSaver.from_conn_string(_libpq_url(url)) as saver:
+            saver.setup()  # creates or migrates the checkpoint tables; idempotent
+            yield saver
+        return
     from langgraph.checkpoint.sqlite import SqliteSaver
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     with SqliteSaver.from_conn_string(str(settings.checkpoint_path)) as saver:
         yield saver
+
+
+def _libpq_url(url: str) -> str:
+    """SQLAlchemy's ``postgresql+psycopg://…`` as the plain URL psycopg connects with."""
+    scheme, _, rest = url.partition("://")
+    return f"postgresql://{rest}" if scheme.startswith("postgres") else url
 
 
 def render(track: Path, options: RenderOptions, *, studio: Studio, output: Path) -> RenderResult:

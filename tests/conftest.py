@@ -6,6 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.postgres import make_postgres_database, postgres_server
+
+__all__ = ["make_postgres_database", "postgres_server"]
+
 
 @pytest.fixture(autouse=True)
 def _isolated_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:

@@ -7,7 +7,11 @@ import re
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
 
 from tests.support.video import facts
 
@@ -35,6 +39,30 @@ def _stats(stderr: str, stage: str) -> tuple[int, int]:
 def test_killed_during_storyboard_resumes_without_redrawing(
     demo_track: Path, tmp_path: Path
 ) -> None:
+    killed_and_resumed(demo_track, tmp_path)
+    assert (Path(os.environ["STORYBEAT_DATA_DIR"]) / "checkpoints.sqlite").is_file()
+
+
+@pytest.mark.postgres
+def test_with_postgres_the_checkpoints_live_there_and_resume(
+    demo_track: Path,
+    tmp_path: Path,
+    make_postgres_database: Callable[[], str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    url = make_postgres_database()
+    monkeypatch.setenv("STORYBEAT_DATABASE_URL", url)
+    killed_and_resumed(demo_track, tmp_path)
+    assert not (Path(os.environ["STORYBEAT_DATA_DIR"]) / "checkpoints.sqlite").exists()
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        threads = connection.execute(text("SELECT DISTINCT thread_id FROM checkpoints")).all()
+    engine.dispose()
+    assert len(threads) == 1 and threads[0][0].startswith("r")
+
+
+def killed_and_resumed(demo_track: Path, tmp_path: Path) -> None:
+    """Kill a render while it draws the storyboard; the rerun must resume there."""
     out = tmp_path / "cut.mp4"
     proc = subprocess.Popen(
         _command(demo_track, out), stderr=subprocess.PIPE, text=True, env=os.environ
