@@ -13,7 +13,7 @@ from typing import NoReturn
 from agent import cli_image, cli_project
 from agent.config import Settings
 from agent.errors import AgentError, AgentInputError
-from agent.schemas import ASPECTS, METERS, RESOLUTIONS, TEMPLATES
+from agent.schemas import ASPECTS, METERS, RESOLUTIONS, TEMPLATES, RenderOptions
 from audio.models import BPM_RANGE, RhythmHint
 
 DEMO_BRIEF = (
@@ -64,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("-o", "--output", type=Path, default=Path("out/demo.mp4"))
 
     cli_image.add_parser(sub)
-    cli_project.add_parsers(sub)
+    cli_project.add_parsers(sub, _render_options)
 
     doctor = sub.add_parser("doctor", help="what engines, weights, devices and database exist")
     doctor.add_argument("--json", action="store_true")
@@ -255,21 +255,12 @@ def _doctor(args: argparse.Namespace) -> int:
 def _render(args: argparse.Namespace) -> int:
     from agent.progress import ConsoleProgress
     from agent.render import check_output, render
-    from agent.schemas import RenderOptions
     from agent.studio import open_studio
 
     settings = _settings(args)
     output = check_output(args.output)
     track = args.track if args.command == "render" else _demo_track(settings)
-    options = RenderOptions(
-        brief=getattr(args, "brief", DEMO_BRIEF),
-        template=args.template,
-        aspect=args.aspect,
-        resolution=args.resolution,
-        fps=settings.fps,
-        references=getattr(args, "ref", []),
-        rhythm=_rhythm_hint(args),
-    )
+    options = render_options(args, settings)
     progress = ConsoleProgress()
     studio = open_studio(settings, on_progress=progress, on_event=progress.event)
     try:
@@ -287,6 +278,19 @@ def _render(args: argparse.Namespace) -> int:
     )
     print(result.output)
     return 0
+
+
+def render_options(args: argparse.Namespace, settings: Settings) -> RenderOptions:
+    """The render options the command line gave (render, demo and project new)."""
+    return RenderOptions(
+        brief=getattr(args, "brief", DEMO_BRIEF),
+        template=args.template,
+        aspect=args.aspect,
+        resolution=args.resolution,
+        fps=settings.fps,
+        references=getattr(args, "ref", []),
+        rhythm=_rhythm_hint(args),
+    )
 
 
 def _demo_track(settings: Settings) -> Path:

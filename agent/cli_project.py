@@ -5,16 +5,33 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from agent.config import Settings
+from agent.errors import AgentInputError
 
 
-def add_parsers(sub: Any) -> None:
-    """Register the project commands on the ``storybeat`` subparsers ``sub``."""
-    project = sub.add_parser("project", help="show a project or restore an earlier version")
+def add_parsers(sub: Any, render_options: Callable[..., None]) -> None:
+    """Register the project commands on the ``storybeat`` subparsers ``sub``;
+    ``render_options`` adds render's options (brief, template, aspect, …) to a parser."""
+    project = sub.add_parser("project", help="make, review, show or restore a project")
     actions = project.add_subparsers(dest="action", required=True, parser_class=type(project))
+    new = actions.add_parser("new", help="start a reviewed project; it pauses after each stage")
+    new.add_argument("track", type=Path)
+    render_options(new)
+    approve = actions.add_parser("approve", help="approve the stage the project waits at")
+    approve.add_argument("project_id", metavar="ID")
+    regenerate = actions.add_parser("regenerate", help="redo the waiting stage with an instruction")
+    regenerate.add_argument("project_id", metavar="ID")
+    regenerate.add_argument("--instruction", required=True)
+    regenerate.add_argument(
+        "--targets", default="", help="reference names or frame numbers, comma-separated"
+    )
+    edit = actions.add_parser("edit", help="edit the waiting brief or shot list")
+    edit.add_argument("project_id", metavar="ID")
+    edit.add_argument("--edits", required=True, help="JSON, or @FILE with the JSON")
     show = actions.add_parser("show", help="stages, artifacts, versions and hashes")
     show.add_argument("project_id", metavar="ID")
     show.add_argument("--json", action="store_true", help="print as JSON")
@@ -43,6 +60,14 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     progress = ConsoleProgress()
     studio = open_studio(settings, on_progress=progress, on_event=progress.event)
     try:
+        if args.command == "project" and args.action in ("new", "approve", "regenerate", "edit"):
+            waiting = _review(args, settings, studio)
+            progress.close()
+            print(
+                f"storybeat: waiting for review at {waiting}" if waiting else "storybeat: done",
+                file=sys.stderr,
+            )
+            return 0
         if args.command == "project" and args.action == "show":
             progress.close()
             return _show(project.show(studio, args.project_id), as_json=args.json)
@@ -69,6 +94,35 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if change.output is not None:
         print(change.output)
     return 0
+
+
+def _review(args: argparse.Namespace, settings: Settings, studio: Any) -> str | None:
+    """Start a reviewed project (printing its id) or answer the gate it waits at."""
+    from agent import project
+    from agent.cli import render_options
+    from agent.render import render
+
+    if args.action == "new":
+        result = render(
+            args.track, render_options(args, settings), studio=studio, output=None, review=True
+        )
+        print(result.project_id)
+        return result.waiting_at
+    answer: dict[str, Any] = {"action": args.action}
+    if args.action == "regenerate":
+        answer["instruction"] = args.instruction
+        answer["targets"] = [t.strip() for t in args.targets.split(",") if t.strip()]
+    if args.action == "edit":
+        text = args.edits
+        if text.startswith("@"):
+            text = Path(text[1:]).read_text(encoding="utf-8")
+        try:
+            answer["edits"] = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise AgentInputError(
+                f"--edits is not valid JSON: {exc.msg} at column {exc.colno}"
+            ) from None
+    return project.decide(studio, args.project_id, answer)
 
 
 def _show(info: dict[str, Any], *, as_json: bool) -> int:

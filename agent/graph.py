@@ -19,13 +19,25 @@ STAGES: tuple[tuple[str, object], ...] = (
 )
 
 
-def build_graph() -> StateGraph[RenderState, Studio, RenderState, RenderState]:
-    """Brief → References → Shot List → Storyboard → Video → Timeline → Export."""
+def build_graph(review: bool = False) -> StateGraph[RenderState, Studio, RenderState, RenderState]:
+    """Brief → References → Shot List → Storyboard → Video → Timeline → Export; with
+    ``review`` a gate after each stage pauses for the musician's decision (:mod:`agent.review`)."""
+    from agent.review import GATED, gate_name, make_gate
+
     graph = StateGraph(RenderState, context_schema=Studio)
-    previous = START
-    for name, node in STAGES:
+    previous: str | None = START
+    for i, (name, node) in enumerate(STAGES):
         graph.add_node(name, node)  # type: ignore[call-overload]
-        graph.add_edge(previous, name)
+        if previous is not None:
+            graph.add_edge(previous, name)
         previous = name
-    graph.add_edge(previous, END)
+        if review and name in GATED:
+            following = STAGES[i + 1][0]
+            gate = gate_name(name)
+            graph.add_node(  # type: ignore[call-overload]
+                gate, make_gate(name, following), destinations=(following, name, gate)
+            )
+            graph.add_edge(name, gate)
+            previous = None  # the gate's decision picks the next node
+    graph.add_edge(STAGES[-1][0], END)
     return graph

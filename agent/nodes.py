@@ -66,14 +66,17 @@ def write_brief(state: RenderState, runtime: Runtime[Studio]) -> dict[str, Any]:
     analysis = TrackAnalysis.model_validate(state["analysis"])
     uploads = [u["name"] for u in state.get("uploads", [])]
 
+    note = state.get("stage_notes", {}).get("write_brief", "")
+    text = f"{options.brief} {note}".strip()
+
     def rules() -> Brief:
         return planner.write_brief(
-            options.brief, template=options.template, analysis=analysis, uploads=uploads
+            text, template=options.template, analysis=analysis, uploads=uploads
         )
 
     if studio.settings.llm:
         summary = music_summary(analysis) | {"uploads": uploads}
-        brief, warnings = _llm(studio).write_brief(options.brief, options.template, summary, rules)
+        brief, warnings = _llm(studio).write_brief(text, options.template, summary, rules)
         for warning in warnings:
             studio.on_event(warning)
     else:
@@ -90,10 +93,15 @@ def generate_references(state: RenderState, runtime: Runtime[Studio]) -> dict[st
     uploads = {u["name"]: u for u in state.get("uploads", [])}
     wanted: list[tuple[ReferenceImage, ImageRequest]] = []
     colors = palette_phrase(brief)
+    notes = state.get("reference_notes", {})
     for character in brief.characters:
         upload = uploads.get(character.reference or "")
-        prompt = REFERENCE_PROMPT.format(
-            subject=character.description, style=brief.style, colors=colors
+        note = notes.get(character.name, "")
+        prompt = refined_prompt(
+            REFERENCE_PROMPT.format(
+                subject=character.description, style=brief.style, colors=colors
+            ),
+            note,
         )
         scene = Scene(
             shot_type="medium",
@@ -102,14 +110,21 @@ def generate_references(state: RenderState, runtime: Runtime[Studio]) -> dict[st
             palette=brief.palette,
             time_of_day="day",
             label=f"Reference · {character.name}",
-            caption=character.description,
+            caption=character.description + (f" — {note}" if note else ""),
         )
         refs = (studio.media.path(upload["media"]),) if upload else ()
         request = _image_request(prompt, REFERENCE_SIZE, REFERENCE_SIZE, scene, refs)
         wanted.append((ReferenceImage(name=character.name, kind="character", media=""), request))
     for location in brief.locations:
-        prompt = LOCATION_PROMPT.format(
-            place=location.description, time=location.time_of_day, style=brief.style, colors=colors
+        note = notes.get(location.name, "")
+        prompt = refined_prompt(
+            LOCATION_PROMPT.format(
+                place=location.description,
+                time=location.time_of_day,
+                style=brief.style,
+                colors=colors,
+            ),
+            note,
         )
         scene = Scene(
             shot_type="wide",
@@ -117,7 +132,7 @@ def generate_references(state: RenderState, runtime: Runtime[Studio]) -> dict[st
             palette=brief.palette,
             time_of_day=location.time_of_day,
             label=f"Reference · {location.name}",
-            caption=location.description,
+            caption=location.description + (f" — {note}" if note else ""),
         )
         request = _image_request(prompt, REFERENCE_SIZE, REFERENCE_SIZE, scene, ())
         wanted.append((ReferenceImage(name=location.name, kind="location", media=""), request))
@@ -303,12 +318,17 @@ def export_cut(state: RenderState, runtime: Runtime[Studio]) -> dict[str, Any]:
     studio = runtime.context
     if studio.output is None:
         return {}
+    return {"export": write_export(studio, state, studio.output)}
+
+
+def write_export(studio: Studio, state: RenderState, output: Path) -> dict[str, Any]:
+    """Render the state's timeline to ``output`` and record it as the export artifact."""
     timeline = Timeline.model_validate(state["timeline"])
     try:
         export_video(
             timeline,
             resolve=studio.media.path,
-            out_path=studio.output,
+            out_path=output,
             audio_duration=state["track"]["duration"],
             on_progress=lambda done, total: studio.on_progress("export", done, total),
             cancel=studio.cancel,
@@ -316,9 +336,9 @@ def export_cut(state: RenderState, runtime: Runtime[Studio]) -> dict[str, Any]:
     except VideoCancelled as exc:
         raise RenderCancelled("cancelled during export; the previous export is intact") from exc
     record = {
-        "path": str(studio.output),
-        "sha256": file_sha256(studio.output),
+        "path": str(output),
+        "sha256": file_sha256(output),
         "duration": timeline.duration / timeline.rate,
     }
     _save(studio, state, "export", data=record)
-    return {"export": record}
+    return record

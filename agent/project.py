@@ -15,9 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from langgraph.types import Command
+
 from agent.errors import AgentInputError
 from agent.graph import STAGES, build_graph
+from agent.nodes import write_export
 from agent.render import check_output, open_checkpointer
+from agent.review import edited, gate_name, parse_decision, regenerated
 from agent.studio import Studio
 from storage import artifact_history, current_artifacts, get_project, restore_artifact
 
@@ -51,8 +55,11 @@ def _graph(studio: Studio, project_id: str) -> Iterator[tuple[Any, RunnableConfi
                 " it made"
             )
     with open_checkpointer(studio.settings) as saver:
-        graph = build_graph().compile(checkpointer=saver)
         config: RunnableConfig = {"configurable": {"thread_id": project_id}}
+        review = bool(
+            build_graph().compile(checkpointer=saver).get_state(config).values.get("review")
+        )
+        graph = build_graph(review).compile(checkpointer=saver)
         snapshot = graph.get_state(config)
         yield graph, config, dict(snapshot.values)
 
@@ -79,6 +86,8 @@ def show(studio: Studio, project_id: str) -> dict[str, Any]:
                 entry["number"] = int(artifact.key) + 1
             if isinstance(artifact.data, dict) and artifact.data.get("instruction"):
                 entry["instruction"] = artifact.data["instruction"]
+            if artifact.kind in ("brief", "shots"):
+                entry["data"] = artifact.data
             artifacts.append(entry)
         name = project.name
     stages = {name: _stage_done(name, values) for name, _ in STAGES}
@@ -115,6 +124,20 @@ def refine(
     with _graph(studio, project_id) as (graph, config, values):
         shots = _storyboarded(values, project_id)
         chosen = _check_frames(frames, len(shots))
+        waiting = _waiting(graph, config)
+        if waiting == gate_name("draw_storyboard"):
+            answer = {
+                "action": "regenerate",
+                "instruction": instruction,
+                "targets": [str(n) for n in chosen],
+            }
+            studio.output = output
+            graph.invoke(Command(resume=answer), config, context=studio, durability="sync")
+            return _change(studio, project_id, chosen, output)
+        if waiting is not None:
+            raise AgentInputError(
+                f"project {project_id!r} is waiting for review at {waiting}; approve it first"
+            )
         refinements = dict(values.get("refinements", {}))
         for number in chosen:
             refinements[str(number - 1)] = instruction
@@ -133,6 +156,11 @@ def restore(
     with _graph(studio, project_id) as (graph, config, values):
         shots = _storyboarded(values, project_id)
         (number,) = _check_frames([number], len(shots))
+        waiting = _waiting(graph, config)
+        if waiting not in (None, gate_name("draw_storyboard")):
+            raise AgentInputError(
+                f"project {project_id!r} is waiting for review at {waiting}; approve it first"
+            )
         key = str(number - 1)
         with studio.db.session() as session:
             versions = [a.version for a in artifact_history(session, project_id, kind, key)]
@@ -166,10 +194,38 @@ def export(studio: Studio, project_id: str, output: Path) -> Path:
             raise AgentInputError(
                 f"project {project_id!r} has no timeline yet; finish it with `storybeat render`"
             )
-        graph.update_state(config, None, as_node="assemble_timeline")
-        studio.output = output
-        graph.invoke(None, config, context=studio, durability="sync")
+        waiting = _waiting(graph, config)
+        if waiting is not None:
+            raise AgentInputError(
+                f"project {project_id!r} is waiting for review at {waiting}; approve it first"
+            )
+        record = write_export(studio, values, output)  # type: ignore[arg-type]
+        graph.update_state(config, {"export": record}, as_node="export_cut")
     return output
+
+
+def decide(studio: Studio, project_id: str, answer: dict[str, Any]) -> str | None:
+    """Answer the review gate the project waits at; returns the gate it waits at next (None
+    when the project has run to the end)."""
+    with _graph(studio, project_id) as (graph, config, values):
+        waiting = _waiting(graph, config)
+        if waiting is None or not waiting.startswith("review_"):
+            raise AgentInputError(f"project {project_id!r} is not waiting for a review")
+        stage = waiting.removeprefix("review_")
+        decision = parse_decision(stage, answer)
+        # Check the decision against the state now: a gate that failed on resume would keep the
+        # bad answer in its checkpoint, so only decisions known to apply are handed to it.
+        if decision.action == "edit":
+            edited(stage, values, decision.edits)  # type: ignore[arg-type]
+        elif decision.action == "regenerate":
+            regenerated(stage, values, decision)  # type: ignore[arg-type]
+        graph.invoke(Command(resume=answer), config, context=studio, durability="sync")
+        return _waiting(graph, config)
+
+
+def _waiting(graph: Any, config: RunnableConfig) -> str | None:
+    pending = graph.get_state(config).next
+    return pending[0] if pending else None
 
 
 def _run_on(
@@ -182,6 +238,10 @@ def _run_on(
 ) -> Change:
     studio.output = output
     graph.invoke(None, config, context=studio, durability="sync")
+    return _change(studio, project_id, frames, output)
+
+
+def _change(studio: Studio, project_id: str, frames: list[int], output: Path | None) -> Change:
     return Change(
         project_id=project_id,
         frames=frames,

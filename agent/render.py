@@ -31,12 +31,13 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff")
 @dataclass
 class RenderResult:
     project_id: str
-    output: Path
+    output: Path | None
     duration: float
     shots: int
     resumed_at: str | None
     seconds: float
     stats: dict[str, StageStats] = field(default_factory=dict)
+    waiting_at: str | None = None  # the review gate a reviewed project is paused at
 
 
 def check_output(path: Path) -> Path:
@@ -69,16 +70,23 @@ def check_references(paths: list[Path]) -> None:
 
 
 def project_key(
-    content_hash: str, options: RenderOptions, uploads: list[str], settings: Settings
+    content_hash: str,
+    options: RenderOptions,
+    uploads: list[str],
+    settings: Settings,
+    *,
+    review: bool = False,
 ) -> str:
     """Same inputs → same project, so a second run resumes or reuses the first."""
-    payload = {
+    payload: dict[str, Any] = {
         "track": content_hash,
         "options": options.model_dump(mode="json", exclude={"references"}, exclude_none=True),
         "uploads": uploads,
         "engine": settings.image_engine,
         "adapter": settings.video_adapter,
     }
+    if review:  # reviewed projects are the musician's own, apart from automatic renders
+        payload["review"] = True
     digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
     return "r" + digest[:15]
 
@@ -108,10 +116,18 @@ def _libpq_url(url: str) -> str:
     return f"postgresql://{rest}" if scheme.startswith("postgres") else url
 
 
-def render(track: Path, options: RenderOptions, *, studio: Studio, output: Path) -> RenderResult:
-    """Run (or resume) every stage for `track` and write the cut to `output`."""
+def render(
+    track: Path,
+    options: RenderOptions,
+    *,
+    studio: Studio,
+    output: Path | None,
+    review: bool = False,
+) -> RenderResult:
+    """Run (or resume) every stage for `track` and write the cut to `output`; with ``review``
+    the project pauses for the musician after each stage (``waiting_at``) and exports later."""
     started = time.perf_counter()
-    output = check_output(output)
+    output = check_output(output) if output is not None else None
     check_references(options.references)
     studio.output = output
     prepared = prepare_track(studio, track, options.rhythm)
@@ -120,7 +136,11 @@ def render(track: Path, options: RenderOptions, *, studio: Studio, output: Path)
         for i, p in enumerate(options.references)
     ]
     project_id = project_key(
-        prepared.content_hash, options, [u["media"] for u in uploads], studio.settings
+        prepared.content_hash,
+        options,
+        [u["media"] for u in uploads],
+        studio.settings,
+        review=review,
     )
     with studio.db.session() as session:
         get_or_create_project(
@@ -140,10 +160,11 @@ def render(track: Path, options: RenderOptions, *, studio: Studio, output: Path)
         "track": prepared.as_state(),
         "analysis": prepared.analysis.model_dump(),
         "uploads": uploads,
+        "review": review,
     }
     resumed_at = None
     with open_checkpointer(studio.settings) as saver:
-        graph = build_graph().compile(checkpointer=saver)
+        graph = build_graph(review).compile(checkpointer=saver)
         config: RunnableConfig = {"configurable": {"thread_id": project_id}}
         pending = graph.get_state(config).next
         if pending:
@@ -152,6 +173,7 @@ def render(track: Path, options: RenderOptions, *, studio: Studio, output: Path)
             final = graph.invoke(None, config, context=studio, durability="sync")
         else:
             final = graph.invoke(initial, config, context=studio, durability="sync")
+        waiting = graph.get_state(config).next
     return RenderResult(
         project_id=project_id,
         output=output,
@@ -160,4 +182,5 @@ def render(track: Path, options: RenderOptions, *, studio: Studio, output: Path)
         resumed_at=resumed_at,
         seconds=time.perf_counter() - started,
         stats=studio.stats,
+        waiting_at=waiting[0] if waiting else None,
     )

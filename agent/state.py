@@ -17,6 +17,9 @@ class RenderState(TypedDict, total=False):
     references: list[dict[str, Any]]
     shots: list[dict[str, Any]]
     refinements: dict[str, str]  # shot index → the instruction its frame was refined with
+    reference_notes: dict[str, str]  # reference name → the instruction it was redrawn with
+    stage_notes: dict[str, str]  # stage → the instruction it was regenerated with
+    review: bool  # pause at a review gate after each stage
     frames: list[str]
     clips: list[str]
     timeline: dict[str, Any]

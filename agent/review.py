@@ -1,0 +1,150 @@
+"""Review gates: in interactive projects the graph pauses after each stage for the musician.
+
+A gate raises LangGraph's ``interrupt`` with the stage's artifact and resumes with a decision:
+``approve`` (go on), ``edit`` (structured changes, then the gate asks again) or ``regenerate``
+(the stage runs again with an instruction, for the named targets only where it has targets).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Literal
+
+from langgraph.runtime import Runtime
+from langgraph.types import Command, interrupt
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from agent.errors import AgentInputError
+from agent.schemas import Brief
+from agent.shot_edits import apply_edits
+from agent.state import RenderState
+from agent.studio import Studio
+
+# Stage node → the state key it produces, for the stages that have a review gate.
+GATED = {
+    "write_brief": "brief",
+    "generate_references": "references",
+    "plan_shot_list": "shots",
+    "draw_storyboard": "frames",
+    "animate_shots": "clips",
+    "assemble_timeline": "timeline",
+}
+EDITABLE = ("write_brief", "plan_shot_list")
+BRIEF_FIELDS = ("title", "logline", "mood", "palette", "style", "props")
+
+
+class Decision(BaseModel):
+    """The musician's answer at a gate."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    action: Literal["approve", "edit", "regenerate"]
+    instruction: str = ""
+    targets: list[str] = Field(default_factory=list)  # reference names or frame numbers
+    edits: Any = None  # brief: {field: value}; shots: a list of shot edits
+
+
+def gate_name(stage: str) -> str:
+    return f"review_{stage}"
+
+
+def parse_decision(stage: str, answer: Any) -> Decision:
+    """Check a decision for ``stage`` before it is given to the graph."""
+    try:
+        decision = Decision.model_validate(answer)
+    except ValidationError as exc:
+        raise AgentInputError(f"not a review decision: {exc.errors()[0]['msg']}") from None
+    if decision.action == "regenerate" and not " ".join(decision.instruction.split()):
+        raise AgentInputError("regenerate needs an instruction saying what to change")
+    if decision.action == "edit" and stage not in EDITABLE:
+        raise AgentInputError(
+            f"the {stage} stage takes approve or regenerate; edits apply to the brief and the"
+            " shot list"
+        )
+    return decision
+
+
+def edited(stage: str, state: RenderState, edits: Any) -> dict[str, Any]:
+    """The state update an edit decision makes (raises :class:`AgentInputError` when invalid)."""
+    if stage == "write_brief":
+        if not isinstance(edits, dict) or not edits:
+            raise AgentInputError(
+                f"brief edits are a JSON object of fields: {', '.join(BRIEF_FIELDS)}"
+            )
+        unknown = sorted(set(edits) - set(BRIEF_FIELDS))
+        if unknown:
+            raise AgentInputError(
+                f"brief fields {', '.join(unknown)} cannot be edited; use {', '.join(BRIEF_FIELDS)}"
+            )
+        try:
+            brief = Brief.model_validate({**state["brief"], **edits})
+        except ValidationError as exc:
+            raise AgentInputError(f"brief edit rejected: {exc.errors()[0]['msg']}") from None
+        return {"brief": brief.model_dump()}
+    if not isinstance(edits, list) or not edits:
+        raise AgentInputError(
+            'shot-list edits are a JSON list like [{"op": "split", "shot": 3, "at": 12.5}]'
+        )
+    return {"shots": apply_edits(state["shots"], edits, state["track"]["duration"])}
+
+
+def regenerated(stage: str, state: RenderState, decision: Decision) -> dict[str, Any]:
+    """The state update that makes ``stage`` redo its (targeted) work with the instruction."""
+    instruction = " ".join(decision.instruction.split())
+    if stage == "draw_storyboard":
+        count = len(state.get("shots", []))
+        numbers = [int(t) for t in decision.targets if t.isdigit()]
+        if not numbers or any(not 1 <= n <= count for n in numbers):
+            raise AgentInputError(f"quote the frames to redraw, numbered 1 to {count}")
+        notes = dict(state.get("refinements", {}))
+        notes.update({str(n - 1): instruction for n in numbers})
+        return {"refinements": notes}
+    if stage == "generate_references":
+        names = [r["name"] for r in state.get("references", []) if r.get("kind") != "upload"]
+        targets = decision.targets or names
+        unknown = sorted(set(targets) - set(names))
+        if unknown:
+            raise AgentInputError(
+                f"no reference named {', '.join(unknown)}; references: {', '.join(names)}"
+            )
+        notes = dict(state.get("reference_notes", {}))
+        notes.update({name: instruction for name in targets})
+        return {"reference_notes": notes}
+    if stage == "write_brief":
+        notes = dict(state.get("stage_notes", {}))
+        notes[stage] = instruction
+        return {"stage_notes": notes}
+    raise AgentInputError(
+        f"the {stage} stage cannot be regenerated with an instruction here; approve it, or go"
+        " back by editing the shot list or quoting frames"
+    )
+
+
+def make_gate(stage: str, following: str) -> Callable[[RenderState, Runtime[Studio]], Command[str]]:
+    """The gate node after ``stage``; ``following`` is where approval leads."""
+    key = GATED[stage]
+
+    def gate(state: RenderState, runtime: Runtime[Studio]) -> Command[str]:
+        answer = interrupt({"stage": stage, "artifact": state.get(key)})
+        decision = parse_decision(stage, answer)
+        if decision.action == "approve":
+            return Command(goto=following)
+        if decision.action == "edit":
+            update = edited(stage, state, decision.edits)
+            _save_edit(runtime.context, state["project_id"], update)
+            return Command(goto=gate_name(stage), update=update)
+        return Command(goto=stage, update=regenerated(stage, state, decision))
+
+    gate.__name__ = gate_name(stage)
+    return gate
+
+
+def _save_edit(studio: Studio, project_id: str, update: dict[str, Any]) -> None:
+    """An edited brief or shot list becomes the artifact's next version."""
+    from storage import save_artifact
+
+    with studio.db.session() as session:
+        if "brief" in update:
+            save_artifact(session, project_id, "brief", data=update["brief"])
+        if "shots" in update:
+            save_artifact(session, project_id, "shots", data={"shots": update["shots"]})
