@@ -94,5 +94,5 @@ def test_bad_edits_name_the_problem(edit: dict[str, Any], message: str) -> None:
 def test_a_list_that_does_not_tile_the_song_is_refused() -> None:
     broken = shots()
     broken[2]["start"] = 4.5  # a gap before shot 3
-    with pytest.raises(AgentInputError, match="a gap between 4.00 and 4.50"):
+    with pytest.raises(AgentInputError, match=r"a gap between 4\.00 and 4\.50"):
         apply_edits(broken, [{"op": "reprompt", "shot": 1, "prompt": "x"}], 10.0)
