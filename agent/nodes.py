@@ -19,6 +19,7 @@ from agent.state import RenderState
 from agent.studio import Studio
 from audio import TrackAnalysis
 from imagegen import ImageRequest, Scene, Subject
+from imagegen.request import MAX_REFERENCES
 from storage import cache_get, cache_put, file_sha256, save_artifact
 from videogen import (
     ClipRequest,
@@ -201,9 +202,16 @@ def draw_storyboard(state: RenderState, runtime: Runtime[Studio]) -> dict[str, A
             label=f"Shot {shot.index + 1} · {shot.section} · {_clock(shot.start)}",
             caption=f"{shot.subject} {shot.action}" + (f" — {instruction}" if instruction else ""),
         )
-        references = tuple(
-            studio.media.path(bank[name]) for name in shot.references if name in bank
-        )
+        named = [name for name in dict.fromkeys(shot.references) if name in bank]
+        if len(named) > MAX_REFERENCES:  # the planner ranks them; Flux.2 takes at most 10
+            logger.info(
+                "shot %d names %d references; using the first %d",
+                shot.index,
+                len(named),
+                MAX_REFERENCES,
+            )
+            named = named[:MAX_REFERENCES]
+        references = tuple(studio.media.path(bank[name]) for name in named)
         prompt = refined_prompt(shot.prompt, instruction)
         requests.append(_image_request(prompt, width, height, scene, references, shot.seed))
 
