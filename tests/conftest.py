@@ -30,6 +30,17 @@ def demo_track(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def short_track(demo_track: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo's first 30 s (8 to 10 shots): for end-to-end tests that render more than once."""
+    import soundfile
+
+    audio, rate = soundfile.read(demo_track)
+    path = tmp_path_factory.mktemp("short") / "short.wav"
+    soundfile.write(path, audio[: 30 * rate], rate, subtype="PCM_16")
+    return path
+
+
+@pytest.fixture(scope="session")
 def rag_track(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Joplin's Maple Leaf Rag (music21 corpus), first 24 bars, rendered with fluidsynth."""
     from tests.support.music import render_score

@@ -15,13 +15,13 @@ pytest.importorskip("diffusers")
 
 
 def test_render_draws_with_flux2_when_the_settings_name_it(
-    demo_track: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    short_track: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     weights = write_render_sized(tmp_path / "klein-kv", "klein-kv")
     monkeypatch.setenv("STORYBEAT_IMAGE_ENGINE", "flux2")
     monkeypatch.setenv("STORYBEAT_FLUX2_WEIGHTS", str(weights))
     out = tmp_path / "cut.mp4"
-    storybeat("render", str(demo_track), "--resolution", "360p", "-o", str(out))
+    storybeat("render", str(short_track), "--resolution", "360p", "-o", str(out))
     f = facts(out)
     assert (f.width, f.height) == (640, 360)
     media = Path(str(tmp_path / "storybeat-data")) / "media"
@@ -33,11 +33,11 @@ def test_render_draws_with_flux2_when_the_settings_name_it(
 
 
 def test_render_with_flux2_and_no_weights_says_what_to_set(
-    demo_track: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    short_track: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("STORYBEAT_IMAGE_ENGINE", "flux2")
     monkeypatch.delenv("STORYBEAT_FLUX2_WEIGHTS", raising=False)
-    proc = storybeat("render", str(demo_track), "-o", str(tmp_path / "x.mp4"), check=False)
+    proc = storybeat("render", str(short_track), "-o", str(tmp_path / "x.mp4"), check=False)
     assert proc.returncode == 2
     assert "STORYBEAT_FLUX2_WEIGHTS" in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1

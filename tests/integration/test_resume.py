@@ -45,14 +45,14 @@ def test_killed_during_storyboard_resumes_without_redrawing(
 
 @pytest.mark.postgres
 def test_with_postgres_the_checkpoints_live_there_and_resume(
-    demo_track: Path,
+    short_track: Path,
     tmp_path: Path,
     make_postgres_database: Callable[[], str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     url = make_postgres_database()
     monkeypatch.setenv("STORYBEAT_DATABASE_URL", url)
-    killed_and_resumed(demo_track, tmp_path)
+    killed_and_resumed(short_track, tmp_path)
     assert not (Path(os.environ["STORYBEAT_DATA_DIR"]) / "checkpoints.sqlite").exists()
     engine = create_engine(url)
     with engine.connect() as connection:

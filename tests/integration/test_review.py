@@ -16,9 +16,9 @@ def waiting(project: str) -> str:
     return str(show(project)["next"][0])
 
 
-def test_scripted_review_session(demo_track: Path, tmp_path: Path) -> None:
+def test_scripted_review_session(short_track: Path, tmp_path: Path) -> None:
     new = storybeat(
-        "project", "new", str(demo_track), "--resolution", "360p", "--brief", "a dancer"
+        "project", "new", str(short_track), "--resolution", "360p", "--brief", "a dancer"
     )
     project = new.stdout.strip()
     assert waiting(project) == "review_write_brief"
@@ -79,7 +79,7 @@ def test_scripted_review_session(demo_track: Path, tmp_path: Path) -> None:
     assert show(project)["next"] == []
     out = tmp_path / "cut.mp4"
     storybeat("export", project, "-o", str(out))
-    duration = json.loads(storybeat("analyze", str(demo_track), "--json").stdout)["duration"]
+    duration = json.loads(storybeat("analyze", str(short_track), "--json").stdout)["duration"]
     assert abs(facts(out).video_duration - duration) < 0.1
     timeline = show(project)["artifacts"]
     clips = [a for a in timeline if a["kind"] == "clip"]
