@@ -91,7 +91,12 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
     print(f"frames {', '.join(map(str, change.frames))} of project {change.project_id} updated")
-    if change.output is not None:
+    if change.waiting_at is not None:
+        print(
+            f"storybeat: waiting for review at {change.waiting_at}; approve to go on, then export",
+            file=sys.stderr,
+        )
+    elif change.output is not None:
         print(change.output)
     return 0
 

@@ -44,6 +44,7 @@ class Change:
     output: Path | None
     made: dict[str, int]
     reused: dict[str, int]
+    waiting_at: str | None = None  # a reviewed project pauses at the storyboard gate again
 
 
 @contextlib.contextmanager
@@ -133,7 +134,7 @@ def refine(
             }
             studio.output = output
             graph.invoke(Command(resume=answer), config, context=studio, durability="sync")
-            return _change(studio, project_id, chosen, output)
+            return _change(studio, project_id, chosen, output, _waiting(graph, config))
         if waiting is not None:
             raise AgentInputError(
                 f"project {project_id!r} is waiting for review at {waiting}; approve it first"
@@ -142,6 +143,14 @@ def refine(
         for number in chosen:
             refinements[str(number - 1)] = instruction
         graph.update_state(config, {"refinements": refinements}, as_node="plan_shot_list")
+        if values.get("review"):
+            # a reviewed project now waits at the (unchanged) shot list: pass it, redraw, and
+            # stop at the storyboard gate so the musician sees the new frames
+            studio.output = output
+            graph.invoke(
+                Command(resume={"action": "approve"}), config, context=studio, durability="sync"
+            )
+            return _change(studio, project_id, chosen, output, _waiting(graph, config))
         return _run_on(studio, graph, config, project_id, chosen, output)
 
 
@@ -238,14 +247,22 @@ def _run_on(
 ) -> Change:
     studio.output = output
     graph.invoke(None, config, context=studio, durability="sync")
-    return _change(studio, project_id, frames, output)
+    return _change(studio, project_id, frames, output, _waiting(graph, config))
 
 
-def _change(studio: Studio, project_id: str, frames: list[int], output: Path | None) -> Change:
+def _change(
+    studio: Studio,
+    project_id: str,
+    frames: list[int],
+    output: Path | None,
+    waiting: str | None = None,
+) -> Change:
+    """What was done; a project that paused for review has not been exported."""
     return Change(
+        waiting_at=waiting,
         project_id=project_id,
         frames=frames,
-        output=output,
+        output=None if waiting else output,
         made={stage: s.made for stage, s in studio.stats.items()},
         reused={stage: s.reused for stage, s in studio.stats.items()},
     )

@@ -87,6 +87,16 @@ def test_scripted_review_session(short_track: Path, tmp_path: Path) -> None:
 
     storybeat("project", "restore", project, "frame:3", "1")
     assert hashes(show(project), "frame")[3] == before[3]
+    storybeat("project", "approve", project)  # the restore is reviewed at the storyboard gate
+    for _ in range(3):
+        storybeat("project", "approve", project)
+    assert show(project)["next"] == []
+
+    # quoting a frame of the finished project redraws it and stops at the storyboard gate
+    refined = storybeat("refine", project, "--frames", "2", "--instruction", "fog", "-o", str(out))
+    assert "waiting for review at review_draw_storyboard" in refined.stderr
+    assert refined.stdout.strip().endswith("updated")  # no path: nothing exported yet
+    assert hashes(show(project), "frame")[2][0] == 2
 
 
 def _shots(project: str) -> list[dict[str, Any]]:
