@@ -87,9 +87,11 @@ def test_scripted_review_session(short_track: Path, tmp_path: Path) -> None:
 
     storybeat("project", "restore", project, "frame:3", "1")
     assert hashes(show(project), "frame")[3] == before[3]
-    storybeat("project", "approve", project)  # the restore is reviewed at the storyboard gate
-    for _ in range(3):
+    assert waiting(project) == "review_draw_storyboard"  # the restore is reviewed there
+    for gate in ("review_animate_shots", "review_assemble_timeline"):
         storybeat("project", "approve", project)
+        assert waiting(project) == gate
+    storybeat("project", "approve", project)
     assert show(project)["next"] == []
 
     # quoting a frame of the finished project redraws it and stops at the storyboard gate
