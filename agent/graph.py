@@ -19,6 +19,18 @@ STAGES: tuple[tuple[str, object], ...] = (
 )
 
 
+# Stage node → the state key holding what it produced.
+PRODUCES = {
+    "write_brief": "brief",
+    "generate_references": "references",
+    "plan_shot_list": "shots",
+    "draw_storyboard": "frames",
+    "animate_shots": "clips",
+    "assemble_timeline": "timeline",
+    "export_cut": "export",
+}
+
+
 def build_graph(review: bool = False) -> StateGraph[RenderState, Studio, RenderState, RenderState]:
     """Brief → References → Shot List → Storyboard → Video → Timeline → Export; with
     ``review`` a gate after each stage pauses for the musician's decision (:mod:`agent.review`)."""

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from langgraph.types import Command
 
 from agent.errors import AgentInputError
-from agent.graph import STAGES, build_graph
+from agent.graph import PRODUCES, STAGES, build_graph
 from agent.nodes import write_export
 from agent.render import check_output, open_checkpointer
 from agent.review import edited, gate_name, parse_decision, regenerated
@@ -296,16 +296,7 @@ def _parse_artifact(text: str) -> tuple[str, int]:
 
 
 def _stage_done(name: str, values: dict[str, Any]) -> bool:
-    produced = {
-        "write_brief": "brief",
-        "generate_references": "references",
-        "plan_shot_list": "shots",
-        "draw_storyboard": "frames",
-        "animate_shots": "clips",
-        "assemble_timeline": "timeline",
-        "export_cut": "export",
-    }
-    return produced[name] in values
+    return PRODUCES[name] in values
 
 
 def _media_hash(media: str | None) -> str | None:

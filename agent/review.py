@@ -15,20 +15,14 @@ from langgraph.types import Command, interrupt
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from agent.errors import AgentInputError
+from agent.graph import PRODUCES
 from agent.schemas import Brief
 from agent.shot_edits import apply_edits
 from agent.state import RenderState
 from agent.studio import Studio
 
-# Stage node → the state key it produces, for the stages that have a review gate.
-GATED = {
-    "write_brief": "brief",
-    "generate_references": "references",
-    "plan_shot_list": "shots",
-    "draw_storyboard": "frames",
-    "animate_shots": "clips",
-    "assemble_timeline": "timeline",
-}
+# Stage node → the state key it produces, for the stages that have a review gate (all but export).
+GATED = {stage: key for stage, key in PRODUCES.items() if stage != "export_cut"}
 EDITABLE = ("write_brief", "plan_shot_list")
 BRIEF_FIELDS = ("title", "logline", "mood", "palette", "style", "props")
 
