@@ -102,14 +102,19 @@ def _qwen(seed: int) -> Any:
 
 def klein_pipeline(kind: str = "klein", seed: int = 0) -> Any:
     """A diffusers pipeline of tiny random components: kind is klein, klein-base or klein-kv."""
+    return _klein(kind, _qwen(seed), _transformer(False, seed), _vae(seed))
+
+
+def _klein(kind: str, text_encoder: Any, transformer: Any, vae: Any) -> Any:
+    """The klein pipeline of ``kind`` around these components (scheduler and tokenizer added)."""
     from diffusers import FlowMatchEulerDiscreteScheduler, Flux2KleinKVPipeline, Flux2KleinPipeline
 
     parts = {
         "scheduler": FlowMatchEulerDiscreteScheduler(),
-        "text_encoder": _qwen(seed),
+        "text_encoder": text_encoder,
         "tokenizer": qwen_tokenizer(),
-        "transformer": _transformer(False, seed),
-        "vae": _vae(seed),
+        "transformer": transformer,
+        "vae": vae,
     }
     if kind == "klein-kv":
         return Flux2KleinKVPipeline(**parts)
@@ -183,12 +188,7 @@ def write_render_sized(folder: Path, kind: str = "klein", seed: int = 0) -> Path
     4-level VAE layout (16 px per token), a 28-layer text encoder (layers 9, 18, 27 exist, 512
     tokens), all of it narrow so a 640×368 frame takes well under a second on a CPU."""
     import torch
-    from diffusers import (
-        AutoencoderKLFlux2,
-        FlowMatchEulerDiscreteScheduler,
-        Flux2KleinKVPipeline,
-        Flux2KleinPipeline,
-    )
+    from diffusers import AutoencoderKLFlux2
     from transformers import Qwen3Config, Qwen3ForCausalLM
 
     transformer = _transformer(False, seed, in_channels=128, text_dim=3 * 16)
@@ -206,15 +206,5 @@ def write_render_sized(folder: Path, kind: str = "klein", seed: int = 0) -> Path
             max_position_embeddings=1024,
         )
     )
-    parts = {
-        "scheduler": FlowMatchEulerDiscreteScheduler(),
-        "text_encoder": text,
-        "tokenizer": qwen_tokenizer(),
-        "transformer": transformer,
-        "vae": vae,
-    }
-    if kind == "klein-kv":
-        Flux2KleinKVPipeline(**parts).save_pretrained(folder)
-    else:
-        Flux2KleinPipeline(**parts, is_distilled=True).save_pretrained(folder)
+    _klein(kind, text, transformer, vae).save_pretrained(folder)
     return folder
