@@ -37,9 +37,9 @@ def _stats(stderr: str, stage: str) -> tuple[int, int]:
 
 
 def test_killed_during_storyboard_resumes_without_redrawing(
-    demo_track: Path, tmp_path: Path
+    short_track: Path, tmp_path: Path
 ) -> None:
-    killed_and_resumed(demo_track, tmp_path)
+    killed_and_resumed(short_track, tmp_path)
     assert (Path(os.environ["STORYBEAT_DATA_DIR"]) / "checkpoints.sqlite").is_file()
 
 
