@@ -17,6 +17,7 @@ from videogen.registry import ADAPTERS, adapter_infos, get_adapter
 from videogen.request import CAMERA_MOVES, ClipRequest
 from videogen.timeline import (
     Gap,
+    TextOverlay,
     Timeline,
     TimelineClip,
     Track,
@@ -35,6 +36,7 @@ __all__ = [
     "GenerationCancelled",
     "MediaError",
     "MotionAdapter",
+    "TextOverlay",
     "Timeline",
     "TimelineClip",
     "Track",

@@ -77,7 +77,7 @@ def export_video(
     started = time.perf_counter()
     try:
         with atomic_output(out_path, "export to") as temp:
-            video = _video_clip(source, timeline)
+            video = _video_clip(_frame_function(source, timeline), timeline)
             clips.append(video)
             if audio_path is not None:
                 audio = _audio_clip(audio_path, timeline, audio_duration)
@@ -187,10 +187,22 @@ def _resolve_audio(timeline: Timeline, resolve: Callable[[str], Path]) -> Path |
     return path
 
 
-def _video_clip(source: FrameSource, timeline: Timeline) -> Any:
+def _frame_function(source: FrameSource, timeline: Timeline) -> Callable[[float], Any]:
+    """The track's frames, with the timeline's text overlays drawn over them when it has any."""
+    if not timeline.overlays:
+        return source.frame_at
+    from videogen.overlays import OverlaidFrames
+
+    overlaid = OverlaidFrames(
+        source.frame_at, timeline.overlays, timeline.width, timeline.height, timeline.rate
+    )
+    return overlaid.frame_at
+
+
+def _video_clip(frame_function: Callable[[float], Any], timeline: Timeline) -> Any:
     from moviepy import VideoClip
 
-    return VideoClip(frame_function=source.frame_at, duration=_exact_duration(timeline))
+    return VideoClip(frame_function=frame_function, duration=_exact_duration(timeline))
 
 
 def _exact_duration(timeline: Timeline) -> float:

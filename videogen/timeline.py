@@ -68,6 +68,21 @@ class Transition(VideoGenModel):
 Item = Annotated[TimelineClip | Gap | Transition, Field(discriminator="kind")]
 
 
+class TextOverlay(VideoGenModel):
+    """Text shown over the picture from frame ``start`` for ``duration`` frames (a lyric line,
+    a caption or a title); overlays of one style never overlap each other."""
+
+    kind: Literal["text"] = "text"
+    text: str = Field(min_length=1, max_length=300)
+    start: int = Field(ge=0)
+    duration: int = Field(ge=1)
+    style: Literal["lyric", "caption", "title"] = "lyric"
+
+    @property
+    def end(self) -> int:
+        return self.start + self.duration
+
+
 class Track(VideoGenModel):
     """Items played one after another."""
 
@@ -87,6 +102,7 @@ class Timeline(VideoGenModel):
     width: int
     height: int
     tracks: list[Track] = Field(default_factory=list)
+    overlays: list[TextOverlay] = Field(default_factory=list)
 
     @field_validator("width", "height")
     @classmethod
@@ -138,6 +154,23 @@ class Timeline(VideoGenModel):
                 f"duration={self.duration}; {self.duration - total} frames are unfilled "
                 "(add a gap or lengthen the last item)"
             )
+        self._check_overlays()
+
+    def _check_overlays(self) -> None:
+        last: dict[str, TextOverlay] = {}
+        for overlay in sorted(self.overlays, key=lambda o: o.start):
+            if overlay.end > self.duration:
+                raise VideoGenInputError(
+                    f"text overlay {overlay.text!r} ends at frame {overlay.end}, past the "
+                    f"timeline's duration={self.duration}; shorten it"
+                )
+            previous = last.get(overlay.style)
+            if previous is not None and overlay.start < previous.end:
+                raise VideoGenInputError(
+                    f"text overlays {previous.text!r} and {overlay.text!r} overlap (frames "
+                    f"{overlay.start}…{previous.end - 1}); one {overlay.style} line at a time"
+                )
+            last[overlay.style] = overlay
 
     def item_starts(self) -> list[tuple[int, TimelineClip | Gap]]:
         """(start frame, item) for each clip and gap of the first video track, in order."""

@@ -1,0 +1,105 @@
+"""Text overlays: drawn inside the frame, blended only where and when they show, checked."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.unit.videogen.conftest import FPS, H, W, decode_rgb
+from tests.unit.videogen.test_export import GREEN, clip, make_timeline
+from videogen import TextOverlay, Timeline, VideoGenInputError, export_video
+from videogen.overlays import OverlaidFrames, blend, draw_overlay
+
+
+@pytest.mark.parametrize(
+    ("text", "size"),
+    [
+        ("We run for the last train", (1280, 720)),
+        ("a line far too long " * 12, (720, 1280)),
+        ("Über den Wolken — Привет", (360, 360)),
+    ],
+)
+def test_patch_fits_inside_the_frame(text: str, size: tuple[int, int]) -> None:
+    width, height = size
+    patch = draw_overlay(TextOverlay(text=text, start=0, duration=10), width, height)
+    h, w = patch.alpha.shape[:2]
+    assert 0 <= patch.top and patch.top + h <= height
+    assert 0 <= patch.left and patch.left + w <= width
+    assert w <= width * 0.85, "long text wraps inside the title-safe area"
+    assert patch.alpha.max() == pytest.approx(1.0) and patch.alpha.min() == 0.0
+    assert patch.top > height / 2, "lyric lines sit in the lower part of the frame"
+
+
+def test_blend_changes_only_the_patch_region() -> None:
+    frame = np.full((H, W, 3), 90, np.uint8)
+    patch = draw_overlay(TextOverlay(text="hello", start=0, duration=1), W, H)
+    out = blend(frame, patch)
+    h, w = patch.alpha.shape[:2]
+    changed = np.argwhere((out != frame).any(axis=2))
+    assert len(changed) > 50
+    assert changed[:, 0].min() >= patch.top and changed[:, 0].max() < patch.top + h
+    assert changed[:, 1].min() >= patch.left and changed[:, 1].max() < patch.left + w
+    assert (frame == 90).all(), "the source frame is not modified"
+    assert out.max() == 255, "the text is white"
+
+
+def test_overlays_show_only_on_their_frames() -> None:
+    base = np.full((H, W, 3), 60, np.uint8)
+    overlays = [
+        TextOverlay(text="one", start=5, duration=10),
+        TextOverlay(text="two", start=15, duration=5),
+        TextOverlay(text="title", start=0, duration=30, style="title"),
+    ]
+    frames = OverlaidFrames(lambda t: base, overlays, W, H, FPS)
+    lower = slice(int(H * 0.6), H)
+    middle = slice(int(H * 0.35), int(H * 0.65))
+
+    def lyric_visible(i: int) -> bool:
+        return bool((frames.frame_at(i / FPS)[lower] != 60).any())
+
+    assert [lyric_visible(i) for i in (0, 4, 5, 14, 15, 19, 20, 29)] == [
+        False, False, True, True, True, True, False, False,
+    ]  # fmt: skip
+    one, two = frames.frame_at(10 / FPS), frames.frame_at(16 / FPS)
+    assert not np.array_equal(one[lower], two[lower]), "the next line replaces the last"
+    assert (frames.frame_at(25 / FPS)[middle] != 60).any(), "styles may overlap"
+
+
+def test_overlapping_or_overlong_lines_are_input_errors() -> None:
+    items = [clip("green", 48)]
+    with pytest.raises(VideoGenInputError, match="overlap"):
+        make_timeline(items).model_copy(
+            update={
+                "overlays": [
+                    TextOverlay(text="a", start=0, duration=20),
+                    TextOverlay(text="b", start=10, duration=20),
+                ]
+            }
+        ).validate_layout()
+    with pytest.raises(VideoGenInputError, match="past the timeline"):
+        make_timeline(items).model_copy(
+            update={"overlays": [TextOverlay(text="a", start=40, duration=20)]}
+        ).validate_layout()
+    with pytest.raises(VideoGenInputError, match="text"):
+        TextOverlay(text="", start=0, duration=5)
+
+
+def test_export_draws_lines_on_their_frames(
+    tmp_path: Path, make_clip: Callable[..., Path], sine_wav: Callable[[float], Path]
+) -> None:
+    media = {"green": make_clip("green", GREEN, 48), "song": sine_wav(2.0)}
+    plain = make_timeline([clip("green", 48)])
+    lined = Timeline.model_validate(
+        plain.model_dump() | {"overlays": [{"text": "Hold on", "start": 12, "duration": 12}]}
+    )
+    frames = {}
+    for name, timeline in (("plain", plain), ("lined", lined)):
+        out = tmp_path / f"{name}.mp4"
+        export_video(timeline, resolve=media.__getitem__, out_path=out)
+        frames[name] = decode_rgb(out).astype(int)
+    diff = np.abs(frames["lined"] - frames["plain"]).max(axis=(1, 2, 3))
+    shown = [i for i, d in enumerate(diff) if d > 40]
+    assert shown == list(range(12, 24))
