@@ -176,9 +176,7 @@ class OverlaidFrames:
         frame = self._frame_at(t)
         index = round(t * self._rate)
         showing = [
-            i
-            for i in range(bisect_right(self._starts, index))
-            if self._overlays[i].end > index
+            i for i in range(bisect_right(self._starts, index)) if self._overlays[i].end > index
         ]
         for i in list(self._patches):  # drawn patches are kept only while they show
             if i not in showing:

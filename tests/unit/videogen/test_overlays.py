@@ -26,8 +26,8 @@ def test_patch_fits_inside_the_frame(text: str, size: tuple[int, int]) -> None:
     width, height = size
     patch = draw_overlay(TextOverlay(text=text, start=0, duration=10), width, height)
     h, w = patch.alpha.shape[:2]
-    assert 0 <= patch.top and patch.top + h <= height
-    assert 0 <= patch.left and patch.left + w <= width
+    assert patch.top >= 0 and patch.top + h <= height
+    assert patch.left >= 0 and patch.left + w <= width
     assert w <= width * 0.85, "long text wraps inside the title-safe area"
     assert patch.alpha.max() == pytest.approx(1.0) and patch.alpha.min() == 0.0
     assert patch.top > height / 2, "lyric lines sit in the lower part of the frame"
