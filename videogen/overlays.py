@@ -146,10 +146,10 @@ def blend(frame: np.ndarray, patch: Patch) -> np.ndarray:
     """``frame`` with ``patch`` composited over it (a new array; the input is not changed)."""
     out = frame.copy()
     h, w = patch.alpha.shape[:2]
-    region = out[patch.top : patch.top + h, patch.left : patch.left + w].astype(np.float32)
-    region = patch.color + region * (1.0 - patch.alpha)
+    below = out[patch.top : patch.top + h, patch.left : patch.left + w].astype(np.float32)
+    mixed = patch.color + below * (1.0 - patch.alpha)
     out[patch.top : patch.top + h, patch.left : patch.left + w] = np.clip(
-        region + 0.5, 0, 255
+        mixed + 0.5, 0, 255
     ).astype(np.uint8)
     return out
 
