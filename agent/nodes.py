@@ -13,17 +13,20 @@ from agent import planner
 from agent.drawing import draw_all
 from agent.errors import RenderCancelled
 from agent.planner.llm import LLMPlanner, chat_model_from_spec, music_summary
-from agent.planner.prompts import LOCATION_PROMPT, REFERENCE_PROMPT, palette_phrase
+from agent.planner.prompts import location_prompt, reference_prompt
+from agent.planner.structured import frame_prompt, location_json, reference_json, with_instruction
 from agent.schemas import Brief, ReferenceImage, RenderOptions, Shot
 from agent.state import RenderState
 from agent.studio import Studio
 from audio import TrackAnalysis
+from audio.models import LyricLine
 from imagegen import ImageRequest, Scene, Subject
 from imagegen.request import MAX_REFERENCES
 from storage import cache_get, cache_put, file_sha256, save_artifact
 from videogen import (
     ClipRequest,
     Gap,
+    TextOverlay,
     Timeline,
     TimelineClip,
     Track,
@@ -93,17 +96,13 @@ def generate_references(state: RenderState, runtime: Runtime[Studio]) -> dict[st
     brief = Brief.model_validate(state["brief"])
     uploads = {u["name"]: u for u in state.get("uploads", [])}
     wanted: list[tuple[ReferenceImage, ImageRequest]] = []
-    colors = palette_phrase(brief)
+    structured = _structured(studio)
     notes = state.get("reference_notes", {})
     for character in brief.characters:
         upload = uploads.get(character.reference or "")
         note = notes.get(character.name, "")
-        prompt = refined_prompt(
-            REFERENCE_PROMPT.format(
-                subject=character.description, style=brief.style, colors=colors
-            ),
-            note,
-        )
+        sheet = reference_json if structured else reference_prompt
+        prompt = refined_prompt(sheet(brief, character), note)
         scene = Scene(
             shot_type="medium",
             subjects=[Subject(name=character.name, color=character.color)],
@@ -118,15 +117,8 @@ def generate_references(state: RenderState, runtime: Runtime[Studio]) -> dict[st
         wanted.append((ReferenceImage(name=character.name, kind="character", media=""), request))
     for location in brief.locations:
         note = notes.get(location.name, "")
-        prompt = refined_prompt(
-            LOCATION_PROMPT.format(
-                place=location.description,
-                time=location.time_of_day,
-                style=brief.style,
-                colors=colors,
-            ),
-            note,
-        )
+        plate = location_json if structured else location_prompt
+        prompt = refined_prompt(plate(brief, location), note)
         scene = Scene(
             shot_type="wide",
             location=location.description,
@@ -146,6 +138,11 @@ def generate_references(state: RenderState, runtime: Runtime[Studio]) -> dict[st
 
     draw_all(studio, "references", [request for _, request in wanted], keep)
     return {"references": [r.model_dump() for r in bank]}
+
+
+def _structured(studio: Studio) -> bool:
+    """Whether the image engine reads Flux.2 JSON prompts (engines that don't say: no)."""
+    return bool(getattr(studio.engine, "structured_prompts", False))
 
 
 def _image_request(
@@ -184,6 +181,7 @@ def draw_storyboard(state: RenderState, runtime: Runtime[Studio]) -> dict[str, A
     characters = {c.name: c for c in brief.characters}
     locations = {loc.name: loc for loc in brief.locations}
     refinements = state.get("refinements", {})
+    structured = _structured(studio)
     requests = []
     for shot in (Shot.model_validate(s) for s in state["shots"]):
         instruction = refinements.get(str(shot.index), "")
@@ -192,13 +190,14 @@ def draw_storyboard(state: RenderState, runtime: Runtime[Studio]) -> dict[str, A
             subject = Subject(name=shot.subject, color=characters[shot.subject].color)
         else:
             subject = Subject(name=shot.subject, color=brief.palette[-1], role="object")
+        composition = COMPOSITIONS[shot.index % len(COMPOSITIONS)]
         scene = Scene(
             shot_type=shot.shot_type,
             subjects=[subject],
             location=location.description,
             palette=brief.palette,
             time_of_day=location.time_of_day,
-            composition=COMPOSITIONS[shot.index % len(COMPOSITIONS)],
+            composition=composition,
             label=f"Shot {shot.index + 1} · {shot.section} · {_clock(shot.start)}",
             caption=f"{shot.subject} {shot.action}" + (f" — {instruction}" if instruction else ""),
         )
@@ -212,7 +211,10 @@ def draw_storyboard(state: RenderState, runtime: Runtime[Studio]) -> dict[str, A
             )
             named = named[:MAX_REFERENCES]
         references = tuple(studio.media.path(bank[name]) for name in named)
-        prompt = refined_prompt(shot.prompt, instruction)
+        prompt = refined_prompt(
+            frame_prompt(brief, shot, location, structured=structured, position=composition),
+            instruction,
+        )
         requests.append(_image_request(prompt, width, height, scene, references, shot.seed))
 
     def keep(i: int, ref: str) -> None:
@@ -226,8 +228,11 @@ def draw_storyboard(state: RenderState, runtime: Runtime[Studio]) -> dict[str, A
 
 
 def refined_prompt(prompt: str, instruction: str) -> str:
-    """The shot's prompt with the musician's instruction first: Flux.2 weighs early words most."""
-    return f"{instruction.rstrip('.')}. {prompt}" if instruction else prompt
+    """The prompt with the musician's instruction first: Flux.2 weighs early words most.
+
+    A JSON prompt gets it at the start of its ``scene``, the first key.
+    """
+    return with_instruction(prompt, instruction) if instruction else prompt
 
 
 def _clock(seconds: float) -> str:
@@ -305,20 +310,40 @@ def assemble_timeline(state: RenderState, runtime: Runtime[Studio]) -> dict[str,
                 shot_index=shot.index,
             )
         )
+    duration = seconds_to_frames(state["track"]["duration"], options.fps)
+    overlays = []
+    if options.template == "lyric":
+        lines = TrackAnalysis.model_validate(state["analysis"]).lyrics
+        overlays = lyric_overlays(lines, options.fps, duration)
     timeline = Timeline(
         name=Brief.model_validate(state["brief"]).title,
         rate=options.fps,
-        duration=seconds_to_frames(state["track"]["duration"], options.fps),
+        duration=duration,
         audio=state["track"]["master"],
         width=width,
         height=height,
         tracks=[Track(name="V1", items=items)],
+        overlays=overlays,
     )
     timeline.validate_layout()
     data = timeline.model_dump(mode="json")
     _save(studio, state, "timeline", data=data)
     studio.on_progress("timeline", 1, 1)
     return {"timeline": data}
+
+
+def lyric_overlays(lines: list[LyricLine], fps: int, duration: int) -> list[TextOverlay]:
+    """One overlay per timed lyric line, on whole frames, each ending where the next starts."""
+    overlays: list[TextOverlay] = []
+    for i, line in enumerate(lines):
+        start = seconds_to_frames(line.start, fps)
+        end = min(seconds_to_frames(line.end, fps), duration)
+        if i + 1 < len(lines):
+            end = min(end, seconds_to_frames(lines[i + 1].start, fps))
+        text = " ".join(line.text.split())[:300]
+        if end > start and text:
+            overlays.append(TextOverlay(text=text, start=start, duration=end - start))
+    return overlays
 
 
 def export_cut(state: RenderState, runtime: Runtime[Studio]) -> dict[str, Any]:

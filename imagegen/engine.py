@@ -19,10 +19,16 @@ CancelFn = Callable[[], bool]
 
 
 class ImageEngine(Protocol):
-    """Turns :class:`ImageRequest` objects into RGB images of exactly the requested size."""
+    """Turns :class:`ImageRequest` objects into RGB images of exactly the requested size.
+
+    ``structured_prompts`` says whether the engine's model reads a Flux.2 JSON prompt (an object
+    with ``scene``, ``subjects``, ``style``, ``color_palette``, ``camera``...) as well as text;
+    callers that can write either form send JSON only where it is true.
+    """
 
     name: str
     version: str
+    structured_prompts: bool
 
     def generate(self, request: ImageRequest) -> Image.Image:
         """Make one image."""

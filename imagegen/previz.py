@@ -79,6 +79,7 @@ class PrevizEngine:
 
     name = "previz"
     version = "2"
+    structured_prompts = False  # sketches from the Scene; a prompt is read as plain words
 
     def __init__(self) -> None:
         self._references: dict[tuple[str, int, int], _Reference] = {}

@@ -9,13 +9,16 @@ from audio import TrackAnalysis
 
 MIN_SHOT = 1.2  # seconds
 MAX_SHOT = 8.0  # seconds; keeps at least one cut per 10 s wherever there are beats
+# Templates cut at least as fast as a section of this relative energy: Shorts on every bar.
+PACE_FLOOR = {"shorts": 1.0}
 
 
-def plan_cuts(analysis: TrackAnalysis) -> list[float]:
+def plan_cuts(analysis: TrackAnalysis, *, pace_floor: float = 0.0) -> list[float]:
     """Cut times (s), strictly inside (0, duration), every one on a detected beat.
 
     Section boundaries are honoured (snapped to the nearest downbeat, else beat).
-    Inside a section the target shot length is 1, 2 or 4 bars by relative energy.
+    Inside a section the target shot length is 1, 2 or 4 bars by relative energy, which
+    ``pace_floor`` (0 … 1) raises for fast-cut formats.
     """
     beats = sorted(analysis.beats)
     if not analysis.steady_beat or len(beats) < 2:
@@ -34,7 +37,7 @@ def plan_cuts(analysis: TrackAnalysis) -> list[float]:
     cuts: list[float] = []
     for start, end in itertools.pairwise(anchors):
         relative = (analysis.section_at(start).energy - low) / (high - low) if high > low else 0.5
-        target = _target_length(relative, bar_len)
+        target = _target_length(max(relative, pace_floor), bar_len)
         cuts.extend(_fill(start, end, target, downbeats, beats))
         if end < analysis.duration:
             cuts.append(end)

@@ -13,13 +13,13 @@ import json
 import re
 from typing import Any
 
+from agent.planner.prompts import MAX_WORDS, MIN_WORDS, loose_colours
 from agent.planner.vocabulary import CAMERA_BY_SHOT, SHOT_PHRASES
 from agent.schemas import Brief, Shot
 from audio import TrackAnalysis
 
 SHOT_TYPES: tuple[str, ...] = tuple(SHOT_PHRASES)
 CAMERAS: tuple[str, ...] = tuple(dict.fromkeys(m for ms in CAMERA_BY_SHOT.values() for m in ms))
-MIN_WORDS, MAX_WORDS = 30, 80
 
 HEX = re.compile(r"#[0-9a-fA-F]{6}\b")
 _HEX_ONLY = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -172,6 +172,11 @@ def prompt_problems(prompt: str, brief: Brief) -> list[str]:
     strays = [h for h in HEX.findall(prompt) if h.upper() not in colours]
     if strays:
         problems.append(f"prompt uses colours {', '.join(strays)} that are not in the brief")
+    if loose := loose_colours(prompt):
+        problems.append(
+            f"prompt lists colours {', '.join(loose)} bare; tie each to an object"
+            ' (e.g. "neon sign in hex #FF2E88")'
+        )
     return problems
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 import itertools
 
-from agent.planner.cuts import plan_cuts
-from agent.planner.prompts import shot_prompt
+from agent.planner.cuts import PACE_FLOOR, plan_cuts
+from agent.planner.prompts import INSERT_ACTION, shot_prompt
 from agent.planner.vocabulary import ACTIONS, CAMERA_BY_SHOT, SHOT_PATTERNS
 from agent.schemas import Brief, Shot
 from audio import TrackAnalysis
@@ -14,7 +14,8 @@ from audio import TrackAnalysis
 
 def plan_shots(brief: Brief, analysis: TrackAnalysis) -> list[Shot]:
     """One shot per span between cuts, covering the whole track without gaps."""
-    edges = [0.0, *plan_cuts(analysis), analysis.duration]
+    pace = PACE_FLOOR.get(brief.template, 0.0)
+    edges = [0.0, *plan_cuts(analysis, pace_floor=pace), analysis.duration]
     pattern = SHOT_PATTERNS[brief.template]
     levels = [s.energy for s in analysis.sections]
     low, high = min(levels), max(levels)
@@ -30,17 +31,12 @@ def plan_shots(brief: Brief, analysis: TrackAnalysis) -> list[Shot]:
         previous_type = shot_type
         moves = CAMERA_BY_SHOT[shot_type]
         camera = "push-in" if relative >= 0.75 and index % 2 == 0 else moves[index % len(moves)]
-        subject_name, subject_text, subject_refs = _subject(brief, shot_type, index)
+        subject_name, subject_refs = _subject(brief, shot_type, index)
         location = brief.locations[section_no % len(brief.locations)]
         actions = ACTIONS[brief.template].get(section.label, ACTIONS[brief.template]["verse"])
-        action = actions[index % len(actions)] if shot_type != "insert" else "catches the light"
+        action = actions[index % len(actions)] if shot_type != "insert" else INSERT_ACTION
         prompt = shot_prompt(
-            brief,
-            shot_type=shot_type,
-            subject=subject_text,
-            action=action,
-            location=location.description,
-            time=location.time_of_day,
+            brief, shot_type=shot_type, subject=subject_name, action=action, location=location
         )
         shots.append(
             Shot(
@@ -62,18 +58,17 @@ def plan_shots(brief: Brief, analysis: TrackAnalysis) -> list[Shot]:
     return shots
 
 
-def _subject(brief: Brief, shot_type: str, index: int) -> tuple[str, str, list[str]]:
-    """(subject name, how the prompt names it, reference names it needs)."""
+def _subject(brief: Brief, shot_type: str, index: int) -> tuple[str, list[str]]:
+    """(subject name, reference names it needs); the prompt describes it from the brief."""
     if shot_type == "insert" or not brief.characters:
-        prop = brief.props[index % len(brief.props)]
-        return prop, prop, []
+        return brief.props[index % len(brief.props)], []
     lead = brief.characters[0]
     other = brief.characters[1] if len(brief.characters) > 1 else lead
     character = other if index % 3 == 2 else lead
     refs = [character.name]
     if character.reference:
         refs.append(character.reference)
-    return character.name, f"{character.description} ({character.color} outfit)", refs
+    return character.name, refs
 
 
 def _seed(prompt: str, index: int) -> int:

@@ -93,14 +93,43 @@ PERSON_WORDS = (
 )
 
 DEFAULTS: dict[str, dict[str, object]] = {
+    "lyric": {
+        "locations": [
+            "empty city street at dusk with soft bokeh lights",
+            "misty shoreline under a low sky",
+            "quiet bedroom lit by a window",
+        ],
+        "characters": [],
+        "style": (
+            "atmospheric cinematic backdrop, soft focus, shallow depth of field, calm open"
+            " lower third for lyrics"
+        ),
+        "props": [
+            "raindrops on a window",
+            "a candle flame in the dark",
+            "dust drifting in a light beam",
+        ],
+    },
+    "shorts": {
+        "locations": ["rooftop at golden hour above the city", "neon-lit street at night"],
+        "characters": [("the artist", "the artist in a bold statement jacket")],
+        "style": (
+            "vertical phone-first music video, punchy contrast, saturated colour, crisp detail"
+        ),
+        "props": [
+            "a microphone in a tight grip",
+            "sneakers hitting wet pavement",
+            "a neon sign flicker",
+        ],
+    },
     "story": {
         "locations": ["city street with wet asphalt", "neon rooftop above the city"],
         "characters": [
             ("the lead", "the lead, a young woman in a long coat"),
             ("the stranger", "a stranger in a dark jacket"),
         ],
-        "style": "cinematic 35mm film still, anamorphic lens, shallow depth of field",
-        "props": ["a flickering neon sign", "a cassette player", "rain on a window"],
+        "style": "cinematic 35mm film still, anamorphic look, fine film grain",
+        "props": ["a flickering neon sign", "a cassette player", "a rain-streaked window"],
     },
     "performance": {
         "locations": ["club stage in haze"],
@@ -109,17 +138,31 @@ DEFAULTS: dict[str, dict[str, object]] = {
             ("the band", "the band behind the singer"),
         ],
         "style": "concert photography, hard rim light, haze, high contrast",
-        "props": ["a vintage microphone", "a drum kit under strobes", "guitar strings"],
+        "props": ["a vintage microphone", "a drum kit under strobes", "a guitar neck and strings"],
     },
     "abstract": {
         "locations": ["abstract space of light and geometry"],
         "characters": [],
         "style": "abstract motion graphics, bold geometric forms, clean gradients",
-        "props": ["a glowing ring", "interlocking triangles", "a field of dots"],
+        "props": ["a glowing ring", "a pair of interlocking triangles", "a field of dots"],
     },
 }
 
 ACTIONS: dict[str, dict[str, list[str]]] = {
+    "lyric": {
+        "intro": ["glows softly in the haze", "drifts slowly out of focus"],
+        "verse": ["flickers gently", "catches the evening light"],
+        "chorus": ["blooms with warm light", "shimmers in the wind"],
+        "bridge": ["fades into mist", "hangs in stillness"],
+        "outro": ["dims to darkness", "fades into the night"],
+    },
+    "shorts": {
+        "intro": ["looks straight into the lens", "steps into the light"],
+        "verse": ["sings straight to camera", "walks toward the lens"],
+        "chorus": ["jumps on the downbeat", "spins to face the camera", "sings with arms raised"],
+        "bridge": ["leans in close, singing softly", "turns away, then back"],
+        "outro": ["smiles and walks out of frame", "points at the lens"],
+    },
     "story": {
         "intro": ["stands still, waiting", "looks out over the city"],
         "verse": [
@@ -148,6 +191,8 @@ ACTIONS: dict[str, dict[str, list[str]]] = {
 }
 
 SHOT_PATTERNS: dict[str, list[str]] = {
+    "lyric": ["wide", "medium", "insert", "wide", "close-up", "insert"],
+    "shorts": ["close-up", "medium", "extreme-close-up", "medium", "insert", "close-up"],
     "story": [
         "wide",
         "medium",
@@ -184,4 +229,164 @@ CAMERA_BY_SHOT: dict[str, list[str]] = {
     "close-up": ["push-in", "static", "tilt-down"],
     "extreme-close-up": ["static", "push-in"],
     "insert": ["tilt-up", "push-in", "pan-right"],
+}
+
+# Prompt craft (Flux.2 guide): concrete surfaces that carry the palette's hex colours, most
+# visible first, by a word found in the location's description; lighting by time of day; lens,
+# angle and depth of field by shot type.
+SURFACES: dict[str, list[str]] = {
+    "rooftop": [
+        "neon signs",
+        "wet rooftop concrete",
+        "the city skyline",
+        "a steel water tower",
+        "the rooftop railing",
+        "low clouds",
+    ],
+    "street": [
+        "neon shop signs",
+        "the wet asphalt",
+        "glowing shop windows",
+        "passing taillights",
+        "puddles on the kerb",
+        "drifting steam",
+    ],
+    "subway": [
+        "fluorescent tubes",
+        "the tiled walls",
+        "the platform edge",
+        "a passing train",
+        "the station signs",
+        "tunnel haze",
+    ],
+    "desert": [
+        "the wide sky",
+        "the long dunes",
+        "a cracked salt flat",
+        "distant mesas",
+        "wind-blown sand",
+        "heat shimmer",
+    ],
+    "forest": [
+        "shafts of light",
+        "the mossy ground",
+        "tall pine trunks",
+        "a bed of ferns",
+        "fallen needles",
+        "low mist",
+    ],
+    "beach": [
+        "the open sky",
+        "the wet sand",
+        "breaking waves",
+        "a lifeguard tower",
+        "sea foam",
+        "salt spray",
+    ],
+    "stage": [
+        "the stage lights",
+        "the stage floor",
+        "the speaker stacks",
+        "sweeping laser beams",
+        "the drum riser",
+        "thick haze",
+    ],
+    "studio": [
+        "a single key light",
+        "the concrete floor",
+        "a paper backdrop",
+        "a chrome light stand",
+        "a wooden stool",
+        "soft haze",
+    ],
+    "warehouse": [
+        "tall windows",
+        "the concrete floor",
+        "brick walls",
+        "steel beams",
+        "stacked crates",
+        "dust in the air",
+    ],
+    "mountain": [
+        "the open sky",
+        "the rocky ridge",
+        "a sea of clouds",
+        "distant peaks",
+        "patches of snow",
+        "thin mist",
+    ],
+    "car": [
+        "the dashboard glow",
+        "the leather seats",
+        "passing streetlights",
+        "the windshield",
+        "the steering wheel",
+        "raindrops on the glass",
+    ],
+    "abstract": [
+        "glowing light",
+        "a mirror-like floor",
+        "floating planes",
+        "thin vector lines",
+        "soft gradients",
+        "drifting particles",
+    ],
+    "set": [
+        "the key light",
+        "the ground",
+        "the back wall",
+        "small set props",
+        "the rim light",
+        "atmospheric haze",
+    ],
+}
+SURFACE_WORDS: dict[str, str] = {
+    "rooftop": "rooftop",
+    "street": "street",
+    "city": "street",
+    "alley": "street",
+    "road": "street",
+    "subway": "subway",
+    "platform": "subway",
+    "desert": "desert",
+    "forest": "forest",
+    "beach": "beach",
+    "ocean": "beach",
+    "shore": "beach",
+    "shoreline": "beach",
+    "club": "stage",
+    "stage": "stage",
+    "studio": "studio",
+    "warehouse": "warehouse",
+    "mountain": "mountain",
+    "car": "car",
+    "highway": "car",
+    "abstract": "abstract",
+    "geometry": "abstract",
+}
+
+TIME_PHRASES: dict[str, str] = {
+    "night": "at night",
+    "dusk": "at dusk",
+    "dawn": "at dawn",
+    "day": "by day",
+}
+LIGHTING: dict[str, str] = {
+    "night": "moody low-key light with deep shadows",
+    "dusk": "warm golden-hour backlight",
+    "dawn": "soft pale dawn light",
+    "day": "bright natural daylight",
+}
+
+CAMERA_DETAILS: dict[str, tuple[str, str, str]] = {  # (angle, lens, depth of field)
+    "wide": ("eye level", "24mm wide-angle lens", "deep focus"),
+    "medium": ("eye level", "50mm lens", "subject sharp against a soft background"),
+    "close-up": ("slightly low angle", "85mm portrait lens", "shallow depth of field"),
+    "extreme-close-up": ("straight on", "100mm macro lens", "razor-thin focus"),
+    "insert": ("top-down", "macro lens", "crisp detail, softly blurred surroundings"),
+}
+POSITIONS: dict[str, str] = {
+    "center": "centered in the frame",
+    "left-third": "on the left third of the frame",
+    "right-third": "on the right third of the frame",
 }

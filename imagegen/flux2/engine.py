@@ -51,6 +51,7 @@ class Flux2Engine:
     """
 
     name = "flux2"
+    structured_prompts = True  # FLUX.2 reads JSON prompts as well as text
 
     def __init__(
         self,

@@ -76,6 +76,7 @@ class Flux2HostedEngine:
     """
 
     name = "flux2-api"
+    structured_prompts = True  # FLUX.2 reads JSON prompts as well as text
 
     def __init__(
         self,
