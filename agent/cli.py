@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
-from agent import cli_image, cli_project
+from agent import cli_estimate, cli_image, cli_project
 from agent.config import Settings
 from agent.errors import AgentError, AgentInputError
 from agent.schemas import ASPECTS, METERS, RESOLUTIONS, TEMPLATES, RenderOptions
@@ -65,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_image.add_parser(sub)
     cli_project.add_parsers(sub, _render_options)
+    cli_estimate.add_parser(sub, _render_options)
 
     doctor = sub.add_parser("doctor", help="what engines, weights, devices and database exist")
     doctor.add_argument("--json", action="store_true")
@@ -82,8 +83,22 @@ def _render_options(parser: argparse.ArgumentParser, *, with_brief: bool = True)
             metavar="IMG",
             help="reference image (up to 10)",
         )
-    parser.add_argument("--template", choices=TEMPLATES, default="story")
-    parser.add_argument("--aspect", choices=ASPECTS, default="16:9")
+        parser.add_argument(
+            "--lyrics",
+            type=Path,
+            default=None,
+            metavar="FILE",
+            help="the song's words: timed .lrc or plain text (needed by --template lyric)",
+        )
+    parser.add_argument(
+        "--template",
+        choices=TEMPLATES,
+        default="story",
+        help="lyric: the words over atmospheric backdrops; shorts: 9:16, 15-60 s of the chorus",
+    )
+    parser.add_argument(
+        "--aspect", choices=ASPECTS, default=None, help="16:9 (9:16 for shorts) by default"
+    )
     parser.add_argument(
         "--resolution", choices=RESOLUTIONS, default="720p", help="360p is a fast draft"
     )
@@ -197,6 +212,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return cli_image.run(args, _settings(args))
     if args.command in ("project", "refine", "export"):
         return cli_project.run(args, _settings(args))
+    if args.command == "estimate":
+        return cli_estimate.run(args, _settings(args))
     return _render(args)
 
 
@@ -282,15 +299,22 @@ def _render(args: argparse.Namespace) -> int:
 
 def render_options(args: argparse.Namespace, settings: Settings) -> RenderOptions:
     """The render options the command line gave (render, demo and project new)."""
-    return RenderOptions(
-        brief=getattr(args, "brief", DEMO_BRIEF),
-        template=args.template,
-        aspect=args.aspect,
-        resolution=args.resolution,
-        fps=settings.fps,
-        references=getattr(args, "ref", []),
-        rhythm=_rhythm_hint(args),
-    )
+    from pydantic import ValidationError
+
+    try:
+        return RenderOptions(
+            brief=getattr(args, "brief", DEMO_BRIEF),
+            template=args.template,
+            aspect=args.aspect,
+            resolution=args.resolution,
+            fps=settings.fps,
+            references=getattr(args, "ref", []),
+            rhythm=_rhythm_hint(args),
+            lyrics=getattr(args, "lyrics", None),
+        )
+    except ValidationError as exc:
+        reason = str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
+        raise AgentInputError(reason) from None
 
 
 def _demo_track(settings: Settings) -> Path:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Sequence
 
 from agent.errors import RenderCancelled
 from agent.studio import Studio
+from agent.timings import record_timing, timing_key, worker_label
 from imagegen import GenerationCancelled, ImageRequest, encode_png
 from storage import cache_get, cache_put
 
@@ -22,7 +24,8 @@ def draw_all(
     """Media refs of one image per request; `on_each(i, ref)` runs as soon as each exists.
 
     Cached images (same engine, version and request, references by content) are not
-    redrawn, so a killed run picks up exactly where it stopped.
+    redrawn, so a killed run picks up exactly where it stopped. The seconds per image made
+    (drawing, encoding and storing; an engine's first load included) go to the learned rates.
     """
     engine = studio.engine
     keys = [r.cache_key(engine.name, engine.version) for r in requests]
@@ -42,6 +45,7 @@ def draw_all(
             done += 1
     studio.on_progress(stage, done, total)
     missing = [i for i, ref in enumerate(refs) if ref is None]
+    started = time.perf_counter()
     try:
         batch = engine.generate_many([requests[i] for i in missing], cancel=studio.cancel)
         for j, image in batch:
@@ -63,4 +67,10 @@ def draw_all(
             studio.on_progress(stage, done, total)
     except GenerationCancelled as exc:
         raise RenderCancelled(f"cancelled during {stage}; finished images are kept") from exc
+    sizes = {(requests[i].width, requests[i].height) for i in missing}
+    if len(sizes) == 1:
+        width, height = sizes.pop()
+        worker = worker_label(engine.name, getattr(engine, "variant", ""))
+        key = timing_key(stage, worker, width, height)
+        record_timing(studio.settings.data_dir, key, time.perf_counter() - started, len(missing))
     return [ref for ref in refs if ref is not None]

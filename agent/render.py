@@ -17,7 +17,7 @@ from agent.graph import build_graph
 from agent.schemas import RenderOptions
 from agent.state import RenderState
 from agent.studio import StageStats, Studio
-from agent.track import prepare_track
+from agent.track import prepare_for
 from storage import get_or_create_project, set_track
 
 if TYPE_CHECKING:
@@ -80,11 +80,15 @@ def project_key(
     """Same inputs → same project, so a second run resumes or reuses the first."""
     payload: dict[str, Any] = {
         "track": content_hash,
-        "options": options.model_dump(mode="json", exclude={"references"}, exclude_none=True),
+        "options": options.model_dump(
+            mode="json", exclude={"references", "lyrics"}, exclude_none=True
+        ),
         "uploads": uploads,
         "engine": settings.image_engine,
         "adapter": settings.video_adapter,
     }
+    if options.lyrics is not None:  # the words, wherever the file lies
+        payload["lyrics"] = hashlib.sha256(Path(options.lyrics).read_bytes()).hexdigest()
     if review:  # reviewed projects are the musician's own, apart from automatic renders
         payload["review"] = True
     digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
@@ -129,8 +133,10 @@ def render(
     started = time.perf_counter()
     output = check_output(output) if output is not None else None
     check_references(options.references)
+    if options.lyrics is not None and not Path(options.lyrics).is_file():
+        raise AgentInputError(f"lyrics file not found: {str(options.lyrics)!r}")
     studio.output = output
-    prepared = prepare_track(studio, track, options.rhythm)
+    prepared = prepare_for(studio, track, options)
     uploads = [
         {"name": f"upload-{i + 1}", "kind": "upload", "media": studio.media.put_file(p)}
         for i, p in enumerate(options.references)

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, get_args
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from audio.models import RhythmHint
 
-Template = Literal["story", "performance", "abstract"]
+# story / performance / abstract music videos; "lyric": the words timed over atmospheric
+# backdrops; "shorts": a 9:16, 15–60 s cut of the song's strongest section.
+Template = Literal["story", "performance", "abstract", "lyric", "shorts"]
 Aspect = Literal["16:9", "9:16", "1:1"]
 Resolution = Literal["360p", "720p", "1080p"]
-TEMPLATES: tuple[str, ...] = ("story", "performance", "abstract")
-ASPECTS: tuple[str, ...] = ("16:9", "9:16", "1:1")
-RESOLUTIONS: tuple[str, ...] = ("360p", "720p", "1080p")
+TEMPLATES: tuple[str, ...] = get_args(Template)
+ASPECTS: tuple[str, ...] = get_args(Aspect)
+RESOLUTIONS: tuple[str, ...] = get_args(Resolution)
+SHORTS_ASPECT = "9:16"
 METERS: tuple[str, ...] = ("4/4", "3/4", "6/8", "2/4")
 
 
@@ -37,6 +40,29 @@ class RenderOptions(BaseModel):
     rhythm: RhythmHint | None = Field(
         default=None, description="the musician's tempo, meter and bar start, if given"
     )
+    lyrics: Path | None = Field(default=None, description="timed .lrc or plain-text lyrics")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _format_aspect(cls, data: Any) -> Any:
+        """Shorts are vertical unless told otherwise; everything else defaults to 16:9."""
+        if isinstance(data, dict) and data.get("aspect") is None:
+            vertical = data.get("template") == "shorts"
+            data = {**data, "aspect": SHORTS_ASPECT if vertical else "16:9"}
+        return data
+
+    @model_validator(mode="after")
+    def _template_needs(self) -> RenderOptions:
+        if self.template == "shorts" and self.aspect != SHORTS_ASPECT:
+            raise ValueError(
+                f"Shorts are vertical {SHORTS_ASPECT}; leave the aspect out or give {SHORTS_ASPECT}"
+            )
+        if self.template == "lyric" and self.lyrics is None:
+            raise ValueError(
+                "the lyric template shows the song's words: give the lyrics file (--lyrics FILE,"
+                " timed .lrc or plain text)"
+            )
+        return self
 
     @property
     def size(self) -> tuple[int, int]:

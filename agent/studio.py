@@ -8,6 +8,7 @@ from pathlib import Path
 
 from agent.config import Settings
 from agent.engines import image_engine
+from agent.timings import TimedAdapter
 from imagegen import ImageEngine
 from storage import Database, MediaStore, open_database
 from videogen import VideoAdapter, get_adapter
@@ -60,7 +61,7 @@ def open_studio(
     """Open the database (migrating it), the media store and the configured engines.
 
     The image engine is built first, so a misconfigured one (``flux2`` without weights) fails
-    before anything is opened.
+    before anything is opened. The adapter records its seconds per frame (:mod:`agent.timings`).
     """
     engine = image_engine(settings)
     if settings.llm:
@@ -73,7 +74,7 @@ def open_studio(
         db=open_database(settings.db_url),
         media=MediaStore(settings.media_dir),
         engine=engine,
-        adapter=get_adapter(settings.video_adapter),
+        adapter=TimedAdapter(get_adapter(settings.video_adapter), settings.data_dir),
         on_progress=on_progress,
         on_event=on_event,
     )

@@ -7,10 +7,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import audio
+from agent.schemas import RenderOptions
 from agent.studio import Studio
 from storage import cache_get, cache_put
 
 MASTER_CACHE = "master:"
+FADE_IN = 0.01  # seconds: no click where a Short starts
+FADE_OUT = 0.75  # seconds: a Short that stops mid-song fades out
 
 
 @dataclass(frozen=True)
@@ -61,3 +64,49 @@ def prepare_track(
     studio.stat("analysis").made += 1
     studio.on_progress("analysis", 1, 1)
     return PreparedTrack(path, digest, master, analysis)
+
+
+def prepare_for(studio: Studio, path: Path, options: RenderOptions) -> PreparedTrack:
+    """The track as ``options`` use it: analysed, with the lyrics timed when given, and cut to
+    the strongest section for Shorts."""
+    prepared = prepare_track(studio, path, options.rhythm)
+    if options.lyrics is not None:
+        lyrics = audio.with_lyrics(
+            prepared.analysis,
+            options.lyrics,
+            track=prepared.path,
+            max_duration=studio.settings.max_track_minutes * 60,
+        )
+        prepared = PreparedTrack(prepared.path, prepared.content_hash, prepared.master, lyrics)
+    if options.template == "shorts":
+        from agent.planner.excerpt import shorts_window
+
+        prepared = excerpt_track(studio, prepared, *shorts_window(prepared.analysis))
+    return prepared
+
+
+def excerpt_track(
+    studio: Studio, prepared: PreparedTrack, start: float, end: float
+) -> PreparedTrack:
+    """``prepared`` cut to ``start``–``end`` seconds: a new master (faded at its edges) and the
+    analysis of just that stretch."""
+    import numpy as np
+    import soundfile
+
+    from audio.excerpt import excerpt_analysis
+
+    analysis = excerpt_analysis(prepared.analysis, start, end)
+    samples, rate = soundfile.read(
+        str(studio.media.path(prepared.master)), always_2d=True, dtype="float32"
+    )
+    cut = samples[round(start * rate) : round(end * rate)].copy()
+    fade_in = min(int(FADE_IN * rate), len(cut))
+    cut[:fade_in] *= np.linspace(0.0, 1.0, fade_in, dtype=np.float32)[:, None]
+    if end < prepared.analysis.duration - 0.05:
+        fade_out = min(int(FADE_OUT * rate), len(cut))
+        cut[len(cut) - fade_out :] *= np.linspace(1.0, 0.0, fade_out, dtype=np.float32)[:, None]
+    with tempfile.TemporaryDirectory(dir=studio.settings.data_dir) as tmp:
+        wav = Path(tmp) / "excerpt.wav"
+        soundfile.write(str(wav), cut, rate, subtype="PCM_16")
+        master = studio.media.put_file(wav)
+    return PreparedTrack(prepared.path, prepared.content_hash, master, analysis)

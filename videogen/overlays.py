@@ -25,9 +25,9 @@ logger = logging.getLogger(__name__)
 FONT_FILE = "DejaVuSans-Bold.ttf"
 SYSTEM_FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"),)
 # Text height as a fraction of the frame's short side, and where the block sits (0 top … 1
-# bottom): lyric lines in the lower third, captions at the bottom, titles in the middle.
+# bottom): lyric lines just below the middle, captions at the bottom, titles in the middle.
 SIZES = {"lyric": 0.075, "caption": 0.05, "title": 0.11}
-PLACES = {"lyric": 0.78, "caption": 0.9, "title": 0.5}
+PLACES = {"lyric": 0.62, "caption": 0.9, "title": 0.5}
 SAFE_WIDTH = 0.8  # title-safe: text stays inside the middle 80 %
 MAX_LINES = 3
 
