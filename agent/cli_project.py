@@ -37,14 +37,23 @@ def add_parsers(sub: Any, render_options: Callable[..., None]) -> None:
     show.add_argument("--json", action="store_true", help="print as JSON")
     restore = actions.add_parser("restore", help="make an earlier version current again")
     restore.add_argument("project_id", metavar="ID")
-    restore.add_argument("artifact", metavar="ARTIFACT", help="frame:N (frames count from 1)")
+    restore.add_argument("artifact", metavar="ARTIFACT", help="frame:N or clip:N (numbered from 1)")
     restore.add_argument("version", metavar="VERSION", type=int)
     restore.add_argument("-o", "--output", type=Path, help="also export the cut to OUT.mp4")
 
-    refine = sub.add_parser("refine", help="redraw quoted storyboard frames with an instruction")
+    refine = sub.add_parser(
+        "refine", help="redo quoted storyboard frames, shots or clips with an instruction"
+    )
     refine.add_argument("project_id", metavar="ID")
-    refine.add_argument("--frames", required=True, type=_numbers, help="e.g. 3,7 (from 1)")
-    refine.add_argument("--instruction", required=True, help="what to change in those frames")
+    quoted = refine.add_mutually_exclusive_group(required=True)
+    quoted.add_argument("--frames", type=_numbers, help="redraw these frames, e.g. 3,7 (from 1)")
+    quoted.add_argument(
+        "--shots", type=_numbers, help="redraw these shots and take any camera move named"
+    )
+    quoted.add_argument(
+        "--clips", type=_numbers, help="re-animate these clips: 'slow push in', 'pan left', …"
+    )
+    refine.add_argument("--instruction", required=True, help="what to change in them")
     refine.add_argument("-o", "--output", type=Path, help="also export the cut to OUT.mp4")
 
     export = sub.add_parser("export", help="write a project's current cut")
@@ -75,8 +84,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             print(project.export(studio, args.project_id, args.output))
             return 0
         if args.command == "refine":
+            kind = "frame" if args.frames else "shot" if args.shots else "clip"
+            numbers = args.frames or args.shots or args.clips
             change = project.refine(
-                studio, args.project_id, args.frames, args.instruction, output=args.output
+                studio, args.project_id, numbers, args.instruction, output=args.output, kind=kind
             )
         else:
             change = project.restore(
@@ -90,7 +101,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             f"storybeat: {stage}: {change.made[stage]} made, {change.reused[stage]} reused",
             file=sys.stderr,
         )
-    print(f"frames {', '.join(map(str, change.frames))} of project {change.project_id} updated")
+    numbers = ", ".join(map(str, change.frames))
+    print(f"{change.kind}s {numbers} of project {change.project_id} updated")
     if change.waiting_at is not None:
         print(
             f"storybeat: waiting for review at {change.waiting_at}; approve to go on, then export",

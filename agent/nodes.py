@@ -12,6 +12,7 @@ from langgraph.runtime import Runtime
 from agent import planner
 from agent.drawing import draw_all
 from agent.errors import RenderCancelled
+from agent.motion_notes import parse_motion
 from agent.planner.llm import LLMPlanner, chat_model_from_spec, music_summary
 from agent.planner.prompts import location_prompt, reference_prompt
 from agent.planner.structured import frame_prompt, location_json, reference_json, with_instruction
@@ -251,23 +252,30 @@ def animate_shots(state: RenderState, runtime: Runtime[Studio]) -> dict[str, Any
     clips: list[str] = []
     work = studio.settings.data_dir / "tmp"
     work.mkdir(parents=True, exist_ok=True)
+    notes = state.get("clip_notes", {})
     for shot, frame in zip(shots, state["frames"], strict=True):
         if studio.cancel():
             raise RenderCancelled("cancelled during video generation; finished clips are kept")
         first = seconds_to_frames(shot.start, options.fps)
+        camera, intensity = shot.camera, 0.5 + 0.5 * shot.energy  # ≤ 1: inside title-safe
+        note = notes.get(str(shot.index), "")
+        if note:  # the musician quoted this clip with a motion instruction
+            motion = parse_motion(note)
+            camera = motion.camera or camera
+            intensity = min(intensity * motion.strength, 2.0)
         request = ClipRequest(
             image=studio.media.path(frame),
             width=width,
             height=height,
             fps=options.fps,
             n_frames=seconds_to_frames(shot.end, options.fps) - first,
-            camera=shot.camera,
+            camera=camera,
             pulses=tuple(
                 round(t - first / options.fps, 4)
                 for t in downbeats
                 if shot.start + 0.05 < t < shot.end
             ),
-            intensity=0.5 + 0.5 * shot.energy,  # ≤ 1: moves stay inside title-safe
+            intensity=intensity,
             seed=shot.seed,
         )
         key = request.cache_key(adapter.name, adapter.version)
@@ -286,7 +294,10 @@ def animate_shots(state: RenderState, runtime: Runtime[Studio]) -> dict[str, Any
             with studio.db.session() as session:
                 cache_put(session, key, kind="clip", media=ref)
             stats.made += 1
-        _save(studio, state, "clip", str(shot.index), data={"shot": shot.index}, media=ref)
+        data: dict[str, Any] = {"shot": shot.index, "camera": camera}
+        if note:
+            data["instruction"] = note
+        _save(studio, state, "clip", str(shot.index), data=data, media=ref)
         clips.append(ref)
         studio.on_progress("video", len(clips), len(shots))
     return {"clips": clips}

@@ -19,11 +19,18 @@ from langgraph.types import Command
 
 from agent.errors import AgentInputError
 from agent.graph import PRODUCES, STAGES, build_graph
+from agent.motion_notes import parse_motion
 from agent.nodes import write_export
 from agent.render import check_output, open_checkpointer
 from agent.review import edited, gate_name, parse_decision, regenerated
 from agent.studio import Studio
-from storage import artifact_history, current_artifacts, get_project, restore_artifact
+from storage import (
+    artifact_history,
+    current_artifacts,
+    get_project,
+    restore_artifact,
+    save_artifact,
+)
 
 if TYPE_CHECKING:
     from langchain_core.runnables import RunnableConfig
@@ -33,18 +40,20 @@ logger = logging.getLogger(__name__)
 MAX_INSTRUCTION = 500
 # Artifact kinds the user addresses one by one, numbered from 1 like the shots they belong to.
 NUMBERED = ("frame", "clip")
+QUOTABLE = ("frame", "shot", "clip")
 
 
 @dataclass(frozen=True)
 class Change:
-    """What a refine or restore did: the frames it touched and the stats of the rerun."""
+    """What a refine or restore did: what it touched and the stats of the rerun."""
 
     project_id: str
-    frames: list[int]  # 1-based
+    frames: list[int]  # 1-based numbers of the quoted frames, shots or clips
     output: Path | None
     made: dict[str, int]
     reused: dict[str, int]
     waiting_at: str | None = None  # a reviewed project pauses at the storyboard gate again
+    kind: str = "frame"
 
 
 @contextlib.contextmanager
@@ -106,27 +115,43 @@ def show(studio: Studio, project_id: str) -> dict[str, Any]:
 def refine(
     studio: Studio,
     project_id: str,
-    frames: list[int],
+    numbers: list[int],
     instruction: str,
     *,
     output: Path | None = None,
+    kind: str = "frame",
 ) -> Change:
-    """Redraw the quoted storyboard frames (1-based) with ``instruction``, as new versions, and
-    redo only what depended on them; the cut is exported to ``output`` when one is given."""
+    """Redo the quoted frames, shots or clips (numbered from 1) with ``instruction``, as new
+    versions, and redo only what depended on them; the cut is exported to ``output`` when
+    one is given.
+
+    A frame is redrawn (and its clip re-animated from it); a shot is redrawn and takes any
+    camera move the instruction names; a clip is re-animated from its unchanged frame with
+    the move or strength the instruction names.
+    """
+    if kind not in QUOTABLE:
+        raise AgentInputError(f"quote {', '.join(QUOTABLE)}s; not {kind!r}")
     instruction = " ".join(instruction.split())
     if not instruction:
-        raise AgentInputError("the instruction is empty; say what to change in the quoted frames")
+        raise AgentInputError(f"the instruction is empty; say what to change in the quoted {kind}s")
     if len(instruction) > MAX_INSTRUCTION:
         raise AgentInputError(
             f"the instruction is {len(instruction)} characters; at most {MAX_INSTRUCTION}"
         )
+    if kind == "clip":
+        parse_motion(instruction)  # refuse what the video adapter cannot follow, before work
     if output is not None:
         output = check_output(output)
     with _graph(studio, project_id) as (graph, config, values):
         shots = _storyboarded(values, project_id)
-        chosen = _check_frames(frames, len(shots))
+        if kind == "clip" and not values.get("clips"):
+            raise AgentInputError(
+                f"project {project_id!r} has no clips yet; approve the storyboard"
+            )
+        chosen = _check_frames(numbers, len(shots), kind)
         waiting = _waiting(graph, config)
-        if waiting == gate_name("draw_storyboard"):
+        gate = gate_name("animate_shots" if kind == "clip" else "draw_storyboard")
+        if waiting == gate and kind != "shot":
             answer = {
                 "action": "regenerate",
                 "instruction": instruction,
@@ -134,39 +159,70 @@ def refine(
             }
             studio.output = output
             graph.invoke(Command(resume=answer), config, context=studio, durability="sync")
-            return _change(studio, project_id, chosen, output, _waiting(graph, config))
+            return _change(studio, project_id, chosen, output, _waiting(graph, config), kind)
         if waiting is not None:
             raise AgentInputError(
                 f"project {project_id!r} is waiting for review at {waiting}; approve it first"
             )
-        refinements = dict(values.get("refinements", {}))
-        for number in chosen:
-            refinements[str(number - 1)] = instruction
-        graph.update_state(config, {"refinements": refinements}, as_node="plan_shot_list")
+        if kind == "clip":
+            notes = dict(values.get("clip_notes", {}))
+            notes.update({str(n - 1): instruction for n in chosen})
+            graph.update_state(config, {"clip_notes": notes}, as_node="draw_storyboard")
+        else:
+            update: dict[str, Any] = {
+                "refinements": {
+                    **values.get("refinements", {}),
+                    **{str(n - 1): instruction for n in chosen},
+                }
+            }
+            if kind == "shot":
+                update["shots"] = _recamera(values["shots"], chosen, instruction)
+                with studio.db.session() as session:
+                    save_artifact(session, project_id, "shots", data={"shots": update["shots"]})
+            graph.update_state(config, update, as_node="plan_shot_list")
         if values.get("review"):
-            # a reviewed project now waits at the (unchanged) shot list: pass it, redraw, and
-            # stop at the storyboard gate so the musician sees the new frames
+            # a reviewed project now waits at the gate before the redone stage: pass it, redo,
+            # and stop at the next gate so the musician sees the result
             studio.output = output
             graph.invoke(
                 Command(resume={"action": "approve"}), config, context=studio, durability="sync"
             )
-            return _change(studio, project_id, chosen, output, _waiting(graph, config))
-        return _run_on(studio, graph, config, project_id, chosen, output)
+            return _change(studio, project_id, chosen, output, _waiting(graph, config), kind)
+        return _run_on(studio, graph, config, project_id, chosen, output, kind)
+
+
+def _recamera(shots: list[dict[str, Any]], numbers: list[int], instruction: str) -> list[Any]:
+    """The shot list with the quoted shots' camera set to the move the instruction names."""
+    try:
+        camera = parse_motion(instruction).camera
+    except AgentInputError:
+        camera = None  # a shot instruction need not talk about the camera
+    changed = [dict(shot) for shot in shots]
+    if camera is not None:
+        for number in numbers:
+            changed[number - 1]["camera"] = camera
+    return changed
 
 
 def restore(
     studio: Studio, project_id: str, artifact: str, version: int, *, output: Path | None = None
 ) -> Change:
-    """Make version ``version`` of ``artifact`` (``frame:N``) current again and redo what
-    depended on it; the restored frame comes back with exactly its old bytes."""
+    """Make version ``version`` of ``artifact`` (``frame:N`` or ``clip:N``) current again and
+    redo what depended on it; the restored frame or clip comes back with exactly its old bytes."""
     kind, number = _parse_artifact(artifact)
     if output is not None:
         output = check_output(output)
+    state_key, notes_key, stage = {
+        "frame": ("frames", "refinements", "draw_storyboard"),
+        "clip": ("clips", "clip_notes", "animate_shots"),
+    }[kind]
     with _graph(studio, project_id) as (graph, config, values):
         shots = _storyboarded(values, project_id)
-        (number,) = _check_frames([number], len(shots))
+        if not values.get(state_key):
+            raise AgentInputError(f"project {project_id!r} has no {state_key} yet")
+        (number,) = _check_frames([number], len(shots), kind)
         waiting = _waiting(graph, config)
-        if waiting not in (None, gate_name("draw_storyboard")):
+        if waiting not in (None, gate_name(stage)):
             raise AgentInputError(
                 f"project {project_id!r} is waiting for review at {waiting}; approve it first"
             )
@@ -183,16 +239,14 @@ def restore(
             instruction = (
                 (target.data or {}).get("instruction") if isinstance(target.data, dict) else None
             )
-        frames = list(values["frames"])
-        frames[number - 1] = media
-        refinements = dict(values.get("refinements", {}))
-        refinements.pop(key, None)
+        media_list = list(values[state_key])
+        media_list[number - 1] = media
+        notes = dict(values.get(notes_key, {}))
+        notes.pop(key, None)
         if instruction:
-            refinements[key] = instruction
-        graph.update_state(
-            config, {"frames": frames, "refinements": refinements}, as_node="draw_storyboard"
-        )
-        return _run_on(studio, graph, config, project_id, [number], output)
+            notes[key] = instruction
+        graph.update_state(config, {state_key: media_list, notes_key: notes}, as_node=stage)
+        return _run_on(studio, graph, config, project_id, [number], output, kind)
 
 
 def export(studio: Studio, project_id: str, output: Path) -> Path:
@@ -244,10 +298,11 @@ def _run_on(
     project_id: str,
     frames: list[int],
     output: Path | None,
+    kind: str = "frame",
 ) -> Change:
     studio.output = output
     graph.invoke(None, config, context=studio, durability="sync")
-    return _change(studio, project_id, frames, output, _waiting(graph, config))
+    return _change(studio, project_id, frames, output, _waiting(graph, config), kind)
 
 
 def _change(
@@ -256,9 +311,11 @@ def _change(
     frames: list[int],
     output: Path | None,
     waiting: str | None = None,
+    kind: str = "frame",
 ) -> Change:
     """What was done; a project that paused for review has not been exported."""
     return Change(
+        kind=kind,
         waiting_at=waiting,
         project_id=project_id,
         frames=frames,
@@ -276,13 +333,13 @@ def _storyboarded(values: dict[str, Any], project_id: str) -> list[Any]:
     return list(values["shots"])
 
 
-def _check_frames(frames: list[int], count: int) -> list[int]:
+def _check_frames(frames: list[int], count: int, kind: str = "frame") -> list[int]:
     if not frames:
-        raise AgentInputError("quote at least one frame, e.g. --frames 3,7")
+        raise AgentInputError(f"quote at least one {kind}, e.g. --{kind}s 3,7")
     missing = sorted({n for n in frames if not 1 <= n <= count})
     if missing:
         raise AgentInputError(
-            f"frame {', '.join(map(str, missing))} does not exist; this storyboard has frames"
+            f"{kind} {', '.join(map(str, missing))} does not exist; this project has {kind}s"
             f" 1 to {count}"
         )
     return sorted(set(frames))
@@ -290,8 +347,10 @@ def _check_frames(frames: list[int], count: int) -> list[int]:
 
 def _parse_artifact(text: str) -> tuple[str, int]:
     kind, _, number = text.replace(" ", ":").partition(":")
-    if kind != "frame" or not number.isdigit():
-        raise AgentInputError(f"artifact {text!r} is not one to restore; name a frame like frame:3")
+    if kind not in NUMBERED or not number.isdigit():
+        raise AgentInputError(
+            f"artifact {text!r} is not one to restore; name a frame or clip like frame:3 or clip:3"
+        )
     return kind, int(number)
 
 

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from agent.errors import AgentInputError
 from agent.graph import PRODUCES
+from agent.motion_notes import parse_motion
 from agent.schemas import Brief
 from agent.shot_edits import apply_edits
 from agent.state import RenderState
@@ -34,7 +35,7 @@ class Decision(BaseModel):
 
     action: Literal["approve", "edit", "regenerate"]
     instruction: str = ""
-    targets: list[str] = Field(default_factory=list)  # reference names or frame numbers
+    targets: list[str] = Field(default_factory=list)  # reference names, frame or clip numbers
     edits: Any = None  # brief: {field: value}; shots: a list of shot edits
 
 
@@ -93,6 +94,15 @@ def regenerated(stage: str, state: RenderState, decision: Decision) -> dict[str,
         notes = dict(state.get("refinements", {}))
         notes.update({str(n - 1): instruction for n in numbers})
         return {"refinements": notes}
+    if stage == "animate_shots":
+        count = len(state.get("clips", []))
+        numbers = [int(t) for t in decision.targets if t.isdigit()]
+        if not numbers or any(not 1 <= n <= count for n in numbers):
+            raise AgentInputError(f"quote the clips to redo, numbered 1 to {count}")
+        parse_motion(instruction)
+        notes = dict(state.get("clip_notes", {}))
+        notes.update({str(n - 1): instruction for n in numbers})
+        return {"clip_notes": notes}
     if stage == "generate_references":
         names = [r["name"] for r in state.get("references", []) if r.get("kind") != "upload"]
         targets = decision.targets or names

@@ -17,6 +17,7 @@ class RenderState(TypedDict, total=False):
     references: list[dict[str, Any]]
     shots: list[dict[str, Any]]
     refinements: dict[str, str]  # shot index → the instruction its frame was refined with
+    clip_notes: dict[str, str]  # shot index → the motion instruction its clip was redone with
     reference_notes: dict[str, str]  # reference name → the instruction it was redrawn with
     stage_notes: dict[str, str]  # stage → the instruction it was regenerated with
     review: bool  # pause at a review gate after each stage

@@ -66,6 +66,39 @@ def test_refine_quoted_frames_restore_and_export(short_track: Path, tmp_path: Pa
     final = tmp_path / "final.mp4"
     assert storybeat("export", project, "-o", str(final)).stdout.strip() == str(final)
     assert facts(final).width == 640
+    quote_clips_and_shots(project)
+
+
+def quote_clips_and_shots(project: str) -> None:
+    """A quoted clip is re-animated from its unchanged frame; a quoted shot is redrawn and
+    takes the camera move its instruction names; restoring a clip brings its bytes back."""
+    before = show(project)
+    frames, clips = hashes(before, "frame"), hashes(before, "clip")
+
+    proc = storybeat("refine", project, "--clips", "2", "--instruction", "slow pan left")
+    assert "clips 2 of project" in proc.stdout and "video: 1 made" in proc.stderr
+    after = show(project)
+    assert hashes(after, "frame") == frames
+    changed = {n for n, v in hashes(after, "clip").items() if v != clips[n]}
+    assert changed == {2} and hashes(after, "clip")[2][0] == clips[2][0] + 1
+    (clip2,) = [a for a in after["artifacts"] if a["kind"] == "clip" and a["number"] == 2]
+    assert clip2["instruction"] == "slow pan left"
+
+    shots_version = next(a["version"] for a in after["artifacts"] if a["kind"] == "shots")
+    proc = storybeat("refine", project, "--shots", "4", "--instruction", "pull out, dawn light")
+    assert "storyboard: 1 made" in proc.stderr and "video: 1 made" in proc.stderr
+    again = show(project)
+    shots = next(a for a in again["artifacts"] if a["kind"] == "shots")
+    assert shots["version"] == shots_version + 1
+    assert shots["data"]["shots"][3]["camera"] == "pull-out"
+    assert {n for n, v in hashes(again, "frame").items() if v != frames[n]} == {4}
+
+    refused = storybeat("refine", project, "--clips", "2", "--instruction", "blue", check=False)
+    assert refused.returncode == 2 and "say how" in refused.stderr
+    assert show(project)["artifacts"] == again["artifacts"]
+
+    storybeat("project", "restore", project, "clip:2", str(clips[2][0]))
+    assert hashes(show(project), "clip")[2] == clips[2]
 
 
 def bad_quotes_are_clear_errors(project: str, tmp_path: Path) -> None:
@@ -74,7 +107,7 @@ def bad_quotes_are_clear_errors(project: str, tmp_path: Path) -> None:
         (["refine", project, "--frames", "3", "--instruction", "  "], "instruction is empty"),
         (["refine", "rnope", "--frames", "3", "--instruction", "x"], "no project 'rnope'"),
         (["project", "restore", project, "frame:3", "4"], "no version 4"),
-        (["project", "restore", project, "shot:3", "1"], "name a frame like frame:3"),
+        (["project", "restore", project, "shot:3", "1"], "name a frame or clip like frame:3"),
         (["export", project, "-o", str(tmp_path / "cut.mov")], "must end in .mp4"),
     ]
     for args, message in cases:
