@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from videogen import ClipRequest, VideoAdapter
+    from videogen.adapter import CancelFn
 
 logger = logging.getLogger(__name__)
 
@@ -114,11 +115,14 @@ class TimedAdapter:
         self.inner = adapter
         self.name = adapter.name
         self.version = adapter.version
+        self.capabilities = adapter.capabilities
         self.data_dir = data_dir
 
-    def generate(self, request: ClipRequest, out_path: Path) -> Path:
+    def generate(
+        self, request: ClipRequest, out_path: Path, *, cancel: CancelFn | None = None
+    ) -> Path:
         started = time.perf_counter()
-        made = self.inner.generate(request, out_path)
+        made = self.inner.generate(request, out_path, cancel=cancel)
         key = timing_key("video", self.name, request.width, request.height)
         record_timing(self.data_dir, key, time.perf_counter() - started, request.n_frames)
         return made

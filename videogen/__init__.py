@@ -1,11 +1,21 @@
 """Video generation: adapters that turn stills into clips, the timeline, and export."""
 
 from videogen._files import check_output_path
-from videogen.adapter import AdapterInfo, VideoAdapter
+from videogen.adapter import (
+    AdapterInfo,
+    Capabilities,
+    Job,
+    JobAdapter,
+    JobState,
+    JobStatus,
+    VideoAdapter,
+)
 from videogen.errors import (
     ExportError,
     GenerationCancelled,
     MediaError,
+    ProviderAuthError,
+    ProviderError,
     UnknownAdapterError,
     VideoGenError,
     VideoGenInputError,
@@ -30,12 +40,19 @@ __all__ = [
     "ADAPTERS",
     "CAMERA_MOVES",
     "AdapterInfo",
+    "Capabilities",
     "ClipRequest",
     "ExportError",
     "Gap",
     "GenerationCancelled",
+    "Job",
+    "JobAdapter",
+    "JobState",
+    "JobStatus",
     "MediaError",
     "MotionAdapter",
+    "ProviderAuthError",
+    "ProviderError",
     "TextOverlay",
     "Timeline",
     "TimelineClip",

@@ -35,3 +35,12 @@ class ExportError(VideoGenError):
 
 class GenerationCancelled(VideoGenError):
     """The caller's cancel flag stopped the work; nothing was written."""
+
+
+class ProviderError(VideoGenError):
+    """A hosted provider refused, failed, timed out or answered something unusable; says which
+    provider, what happened and what to do."""
+
+
+class ProviderAuthError(ProviderError):
+    """The provider's key is missing or was refused; names the environment variable."""

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from videogen._files import atomic_output, check_output_path
-from videogen.adapter import AdapterInfo
+from videogen.adapter import AdapterInfo, CancelFn, Capabilities
 from videogen.camera import luma_table, plan_camera
 from videogen.encoding import check_encoder_options
 from videogen.errors import ExportError, MediaError
@@ -27,6 +27,7 @@ class MotionAdapter:
 
     name = "motion"
     version = "1"
+    capabilities = Capabilities()  # any length, size and rate; follows the shot's camera move
 
     def __init__(self, *, crf: int = 18, preset: str = "veryfast") -> None:
         check_encoder_options(crf, preset)
@@ -42,8 +43,12 @@ class MotionAdapter:
             return AdapterInfo("motion", False, f"ffmpeg binary not found: {exc}")
         return AdapterInfo("motion", True, f"camera moves on the still, encoded by {exe}")
 
-    def generate(self, request: ClipRequest, out_path: Path) -> Path:
-        """Write the clip for ``request`` to ``out_path`` (replaced atomically) and return it."""
+    def generate(
+        self, request: ClipRequest, out_path: Path, *, cancel: CancelFn | None = None
+    ) -> Path:
+        """Write the clip for ``request`` to ``out_path`` (replaced atomically) and return it.
+
+        Clips take a second or two; ``cancel`` is honoured between clips, by the caller."""
         out_path = check_output_path(out_path)
         planes = render_planes(request)
         started = time.perf_counter()

@@ -1,10 +1,30 @@
-"""Video adapters by name."""
+"""Video adapters by name: the built-in ones, and any a package registers.
 
+A third-party package adds an adapter without touching Storybeat by declaring an entry point
+in the ``storybeat.video_adapters`` group, e.g. in its pyproject.toml::
+
+    [project.entry-points."storybeat.video_adapters"]
+    my-model = "my_package.adapter:MyAdapter"
+
+The class takes its options as keyword arguments, has ``name``, ``version`` and
+``capabilities``, ``generate(request, out_path, *, cancel=None)``, and a static
+``availability() -> AdapterInfo``. Built-ins are imported only when used, so asking for
+``motion`` loads no torch and no HTTP client.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from importlib.metadata import entry_points
 from typing import Any, Protocol
 
 from videogen.adapter import AdapterInfo, VideoAdapter
 from videogen.errors import UnknownAdapterError, VideoGenInputError
-from videogen.motion import MotionAdapter
+
+logger = logging.getLogger(__name__)
+
+ENTRY_POINT_GROUP = "storybeat.video_adapters"
 
 
 class AdapterClass(Protocol):
@@ -15,22 +35,64 @@ class AdapterClass(Protocol):
     def availability(self) -> AdapterInfo: ...
 
 
-ADAPTERS: dict[str, AdapterClass] = {"motion": MotionAdapter}
+# name → "module:Class", imported on first use
+ADAPTERS: dict[str, str] = {
+    "motion": "videogen.motion:MotionAdapter",
+    "diffusers-i2v": "videogen.diffusers_i2v:DiffusersI2VAdapter",
+    "fal": "videogen.hosted.fal:FalAdapter",
+    "replicate": "videogen.hosted.replicate:ReplicateAdapter",
+    "veo": "videogen.hosted.veo:VeoAdapter",
+    "kling": "videogen.hosted.kling:KlingAdapter",
+}
+
+
+def registered() -> dict[str, str]:
+    """Every adapter name → where its class lives: built-ins first, then entry points (a
+    package cannot replace a built-in)."""
+    found = dict(ADAPTERS)
+    for point in entry_points(group=ENTRY_POINT_GROUP):
+        name = point.name.strip().lower()
+        if name in found:
+            logger.warning("entry point %s=%s ignored: %r is built in", name, point.value, name)
+            continue
+        found[name] = point.value
+    return found
+
+
+def adapter_class(name: str) -> AdapterClass:
+    """The class registered as ``name`` (case-insensitive)."""
+    key = name.strip().lower()
+    known = registered()
+    if key not in known:
+        raise UnknownAdapterError(name, known)
+    module, _, attribute = known[key].partition(":")
+    try:
+        cls: AdapterClass = getattr(importlib.import_module(module), attribute)
+    except (ImportError, AttributeError) as exc:
+        raise VideoGenInputError(
+            f"video adapter {key!r} ({known[key]}) cannot be loaded: {exc}"
+        ) from exc
+    return cls
 
 
 def get_adapter(name: str, **options: Any) -> VideoAdapter:
     """Build the adapter registered as ``name`` (case-insensitive) with ``options``."""
-    key = name.strip().lower()
-    if key not in ADAPTERS:
-        raise UnknownAdapterError(name, ADAPTERS)
+    cls = adapter_class(name)
     try:
-        return ADAPTERS[key](**options)
+        return cls(**options)
     except TypeError as exc:
         raise VideoGenInputError(
-            f"bad options for video adapter {key!r}: {sorted(options)} ({exc})"
+            f"bad options for video adapter {name.strip().lower()!r}: {sorted(options)} ({exc})"
         ) from exc
 
 
 def adapter_infos() -> list[AdapterInfo]:
     """Every registered adapter and whether it can run here."""
-    return [cls.availability() for cls in ADAPTERS.values()]
+    infos = []
+    for name in registered():
+        try:
+            info = adapter_class(name).availability()
+            infos.append(AdapterInfo(name, info.available, info.detail))
+        except VideoGenInputError as exc:
+            infos.append(AdapterInfo(name, False, str(exc)))
+    return infos

@@ -47,6 +47,10 @@ class ClipRequest(VideoGenModel):
     pulses: tuple[float, ...] = ()
     intensity: float = Field(default=1.0, ge=0.0, le=2.0)
     seed: int = 0
+    prompt: str = Field(default="", max_length=2000)
+    """What happens in the clip, for models that follow text (the motion adapter does not)."""
+    end_image: Path | None = None
+    """The frame to end on, for models with first+last-frame conditioning."""
 
     @field_validator("width", "height")
     @classmethod
@@ -80,6 +84,11 @@ class ClipRequest(VideoGenModel):
         """
         fields = self.model_dump(mode="json")
         fields["image"] = {"sha256": file_sha256(self.image)}
+        for name in ("prompt", "end_image"):  # unset: keys stay what they were before these
+            if not fields[name]:
+                del fields[name]
+        if self.end_image is not None:
+            fields["end_image"] = {"sha256": file_sha256(self.end_image)}
         payload = {"adapter": adapter_name, "version": adapter_version, "request": fields}
         canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), allow_nan=False)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
