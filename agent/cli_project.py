@@ -154,6 +154,8 @@ def _show(info: dict[str, Any], *, as_json: bool) -> int:
     for artifact in info["artifacts"]:
         label = artifact["kind"] + (f" {artifact['number']}" if "number" in artifact else "")
         note = f"  “{artifact['instruction']}”" if "instruction" in artifact else ""
+        if "stand_in" in artifact:
+            note += f"  still with motion: {artifact['stand_in']['reason']}"
         print(
             f"  {label:<12} v{artifact['version']}/{artifact['versions']}  "
             f"{artifact['sha256'][:12]}{note}"

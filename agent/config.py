@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     flux2_compile: bool = False
     flux2_fp8: bool = False
     flux2_api_model: Literal["pro", "max", "flex"] = "pro"
+    i2v_weights: Path | None = None  # STORYBEAT_I2V_WEIGHTS: Wan 2.x I2V or LTX-Video folder
+    video_model: str | None = None  # STORYBEAT_VIDEO_MODEL: the hosted adapter's model id
     llm: str | None = None  # STORYBEAT_LLM, e.g. "openai:gpt-4o-mini"; unset: the rules planner
     max_track_minutes: float = Field(default=20.0, gt=0, le=600)
     fps: int = Field(default=24, ge=12, le=60)

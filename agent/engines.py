@@ -1,4 +1,4 @@
-"""The image engine the settings name, built one way for the studio and the CLI."""
+"""The image engine and video adapter the settings name, built one way for every caller."""
 
 from __future__ import annotations
 
@@ -8,9 +8,12 @@ from typing import Any
 from agent.config import Settings
 from agent.errors import AgentInputError
 from imagegen import ImageEngine, get_engine
+from videogen import VideoAdapter, adapter_class, get_adapter
 
 logger = logging.getLogger(__name__)
 
+I2V_HINT = "set STORYBEAT_I2V_WEIGHTS=DIR to a Wan 2.x image-to-video or LTX-Video folder"
+HOSTED_VIDEO = ("fal", "replicate", "veo", "kling")
 WEIGHTS_HINT = (
     "set STORYBEAT_FLUX2_WEIGHTS=DIR to a FLUX.2 [klein] or [dev] folder in diffusers layout"
 )
@@ -46,3 +49,25 @@ def image_engine(settings: Settings, **options: Any) -> ImageEngine:
         engine.version,
     )
     return engine
+
+
+def video_adapter(settings: Settings, **options: Any) -> VideoAdapter:
+    """Build ``settings.video_adapter``; ``options`` go to the adapter on top of the settings'.
+
+    ``diffusers-i2v`` takes its weights folder from ``STORYBEAT_I2V_WEIGHTS``; hosted adapters
+    take ``STORYBEAT_VIDEO_MODEL`` when set, and need their provider's key in the environment:
+    an adapter that cannot run here is an :class:`AgentInputError` saying why, before any work.
+    """
+    name = settings.video_adapter.strip().lower()
+    if name == "diffusers-i2v":
+        if settings.i2v_weights is None:
+            raise AgentInputError(f"the diffusers-i2v video adapter needs its weights: {I2V_HINT}")
+        options = {"weights": settings.i2v_weights, **options}
+    if name in HOSTED_VIDEO and settings.video_model:
+        options = {"model": settings.video_model, **options}
+    info = adapter_class(name).availability()
+    if not info.available and name != "diffusers-i2v":
+        raise AgentInputError(f"video adapter {name!r} cannot run here: {info.detail}")
+    adapter = get_adapter(name, **options)
+    logger.info("video adapter %s (version %s)", adapter.name, adapter.version)
+    return adapter

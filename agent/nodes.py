@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import logging
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from langgraph.runtime import Runtime
 
 from agent import planner
+from agent.animation import Animator
 from agent.drawing import draw_all
 from agent.errors import RenderCancelled
-from agent.motion_notes import parse_motion
 from agent.planner.llm import LLMPlanner, chat_model_from_spec, music_summary
 from agent.planner.prompts import location_prompt, reference_prompt
 from agent.planner.structured import frame_prompt, location_json, reference_json, with_instruction
@@ -23,9 +22,8 @@ from audio import TrackAnalysis
 from audio.models import LyricLine
 from imagegen import ImageRequest, Scene, Subject
 from imagegen.request import MAX_REFERENCES
-from storage import cache_get, cache_put, file_sha256, save_artifact
+from storage import file_sha256, save_artifact
 from videogen import (
-    ClipRequest,
     Gap,
     TextOverlay,
     Timeline,
@@ -241,66 +239,35 @@ def _clock(seconds: float) -> str:
 
 
 def animate_shots(state: RenderState, runtime: Runtime[Studio]) -> dict[str, Any]:
-    """Video Generation: each storyboard frame becomes a clip exactly its shot's length."""
+    """Video Generation: each storyboard frame becomes a clip exactly its shot's length; a
+    clip the adapter cannot make is the still with camera motion, and the project says so."""
     studio = runtime.context
     options = _options(state)
-    width, height = options.size
-    adapter = studio.adapter
-    downbeats = TrackAnalysis.model_validate(state["analysis"]).downbeats
-    stats = studio.stat("video")
+    animator = Animator(
+        studio,
+        fps=options.fps,
+        size=options.size,
+        downbeats=TrackAnalysis.model_validate(state["analysis"]).downbeats,
+    )
     shots = [Shot.model_validate(s) for s in state["shots"]]
-    clips: list[str] = []
-    work = studio.settings.data_dir / "tmp"
-    work.mkdir(parents=True, exist_ok=True)
     notes = state.get("clip_notes", {})
+    clips: list[str] = []
+    stand_ins: dict[str, str] = {}
     for shot, frame in zip(shots, state["frames"], strict=True):
         if studio.cancel():
             raise RenderCancelled("cancelled during video generation; finished clips are kept")
-        first = seconds_to_frames(shot.start, options.fps)
-        camera, intensity = shot.camera, 0.5 + 0.5 * shot.energy  # ≤ 1: inside title-safe
         note = notes.get(str(shot.index), "")
-        if note:  # the musician quoted this clip with a motion instruction
-            motion = parse_motion(note)
-            camera = motion.camera or camera
-            intensity = min(intensity * motion.strength, 2.0)
-        request = ClipRequest(
-            image=studio.media.path(frame),
-            width=width,
-            height=height,
-            fps=options.fps,
-            n_frames=seconds_to_frames(shot.end, options.fps) - first,
-            camera=camera,
-            pulses=tuple(
-                round(t - first / options.fps, 4)
-                for t in downbeats
-                if shot.start + 0.05 < t < shot.end
-            ),
-            intensity=intensity,
-            seed=shot.seed,
-        )
-        key = request.cache_key(adapter.name, adapter.version)
-        with studio.db.session() as session:
-            hit = cache_get(session, key)
-            ref = hit.media if hit is not None and hit.media else None
-        if ref is not None and studio.media.exists(ref):
-            stats.reused += 1
-        else:
-            with tempfile.TemporaryDirectory(dir=work) as tmp:
-                try:
-                    made = adapter.generate(request, Path(tmp) / "clip.mp4")
-                except VideoCancelled as exc:
-                    raise RenderCancelled("cancelled during video generation") from exc
-                ref = studio.media.put_file(made)
-            with studio.db.session() as session:
-                cache_put(session, key, kind="clip", media=ref)
-            stats.made += 1
-        data: dict[str, Any] = {"shot": shot.index, "camera": camera}
+        clip = animator.clip(animator.request(shot, studio.media.path(frame), note), shot.index + 1)
+        data: dict[str, Any] = {"shot": shot.index, "camera": clip.camera}
         if note:
             data["instruction"] = note
-        _save(studio, state, "clip", str(shot.index), data=data, media=ref)
-        clips.append(ref)
+        if clip.stand_in_reason:
+            data["stand_in"] = {"adapter": "motion", "reason": clip.stand_in_reason}
+            stand_ins[str(shot.index)] = clip.stand_in_reason
+        _save(studio, state, "clip", str(shot.index), data=data, media=clip.media)
+        clips.append(clip.media)
         studio.on_progress("video", len(clips), len(shots))
-    return {"clips": clips}
+    return {"clips": clips, "stand_ins": stand_ins}
 
 
 def assemble_timeline(state: RenderState, runtime: Runtime[Studio]) -> dict[str, Any]:

@@ -96,6 +96,8 @@ def show(studio: Studio, project_id: str) -> dict[str, Any]:
                 entry["number"] = int(artifact.key) + 1
             if isinstance(artifact.data, dict) and artifact.data.get("instruction"):
                 entry["instruction"] = artifact.data["instruction"]
+            if isinstance(artifact.data, dict) and artifact.data.get("stand_in"):
+                entry["stand_in"] = artifact.data["stand_in"]
             if artifact.kind in ("brief", "shots"):
                 entry["data"] = artifact.data
             artifacts.append(entry)
@@ -107,6 +109,9 @@ def show(studio: Studio, project_id: str) -> dict[str, Any]:
         "stages": stages,
         "next": pending,
         "refinements": values.get("refinements", {}),
+        "stand_ins": {  # clips the adapter could not make: shot number → why
+            str(int(index) + 1): reason for index, reason in values.get("stand_ins", {}).items()
+        },
         "export": values.get("export"),
         "artifacts": artifacts,
     }

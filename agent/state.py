@@ -23,5 +23,6 @@ class RenderState(TypedDict, total=False):
     review: bool  # pause at a review gate after each stage
     frames: list[str]
     clips: list[str]
+    stand_ins: dict[str, str]  # shot index → why its clip is the still with motion
     timeline: dict[str, Any]
     export: dict[str, Any]

@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from agent.config import Settings
-from agent.engines import image_engine
+from agent.engines import image_engine, video_adapter
 from agent.timings import TimedAdapter
 from imagegen import ImageEngine
 from storage import Database, MediaStore, open_database
-from videogen import VideoAdapter, get_adapter
+from videogen import VideoAdapter
 
 ProgressFn = Callable[[str, int, int], None]
 EventFn = Callable[[str], None]
@@ -60,10 +60,12 @@ def open_studio(
 ) -> Studio:
     """Open the database (migrating it), the media store and the configured engines.
 
-    The image engine is built first, so a misconfigured one (``flux2`` without weights) fails
-    before anything is opened. The adapter records its seconds per frame (:mod:`agent.timings`).
+    The image engine and video adapter are built first, so a misconfigured one (``flux2``
+    without weights, a hosted adapter without its key) fails before anything is opened. The
+    adapter records its seconds per frame (:mod:`agent.timings`).
     """
     engine = image_engine(settings)
+    adapter = video_adapter(settings)
     if settings.llm:
         from agent.planner.llm import chat_model_from_spec
 
@@ -74,7 +76,7 @@ def open_studio(
         db=open_database(settings.db_url),
         media=MediaStore(settings.media_dir),
         engine=engine,
-        adapter=TimedAdapter(get_adapter(settings.video_adapter), settings.data_dir),
+        adapter=TimedAdapter(adapter, settings.data_dir),
         on_progress=on_progress,
         on_event=on_event,
     )
