@@ -23,7 +23,7 @@ from videogen.errors import (
 from videogen.export import export_video
 from videogen.motion import MotionAdapter
 from videogen.probe import VideoInfo, probe_video
-from videogen.registry import ADAPTERS, adapter_infos, get_adapter
+from videogen.registry import ADAPTERS, adapter_class, adapter_infos, get_adapter
 from videogen.request import CAMERA_MOVES, ClipRequest
 from videogen.timeline import (
     Gap,
@@ -63,6 +63,7 @@ __all__ = [
     "VideoGenError",
     "VideoGenInputError",
     "VideoInfo",
+    "adapter_class",
     "adapter_infos",
     "check_output_path",
     "export_video",
