@@ -10,6 +10,7 @@ from videogen.adapter import (
     JobStatus,
     VideoAdapter,
 )
+from videogen.edits import move_clip, reorder_clip, set_transition, snap_to_beats, trim_clip
 from videogen.errors import (
     ExportError,
     GenerationCancelled,
@@ -22,11 +23,14 @@ from videogen.errors import (
 )
 from videogen.export import export_video
 from videogen.motion import MotionAdapter
+from videogen.otio import export_otio
+from videogen.presets import PRESETS, ExportPreset, get_preset
 from videogen.probe import VideoInfo, probe_video
 from videogen.registry import ADAPTERS, adapter_class, adapter_infos, get_adapter
 from videogen.request import CAMERA_MOVES, ClipRequest
 from videogen.timeline import (
     Gap,
+    Placement,
     TextOverlay,
     Timeline,
     TimelineClip,
@@ -39,10 +43,12 @@ from videogen.timeline import (
 __all__ = [
     "ADAPTERS",
     "CAMERA_MOVES",
+    "PRESETS",
     "AdapterInfo",
     "Capabilities",
     "ClipRequest",
     "ExportError",
+    "ExportPreset",
     "Gap",
     "GenerationCancelled",
     "Job",
@@ -51,6 +57,7 @@ __all__ = [
     "JobStatus",
     "MediaError",
     "MotionAdapter",
+    "Placement",
     "ProviderAuthError",
     "ProviderError",
     "TextOverlay",
@@ -66,9 +73,16 @@ __all__ = [
     "adapter_class",
     "adapter_infos",
     "check_output_path",
+    "export_otio",
     "export_video",
     "frames_to_seconds",
     "get_adapter",
+    "get_preset",
+    "move_clip",
     "probe_video",
+    "reorder_clip",
     "seconds_to_frames",
+    "set_transition",
+    "snap_to_beats",
+    "trim_clip",
 ]

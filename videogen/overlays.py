@@ -154,6 +154,98 @@ def blend(frame: np.ndarray, patch: Patch) -> np.ndarray:
     return out
 
 
+# BT.601 video-range RGB (0…255) → Y, Cb, Cr: offsets and rows of coefficients.
+_YUV_OFFSET = np.array([16.0, 128.0, 128.0], np.float32)
+_YUV_MATRIX = np.array(
+    [
+        [0.256788, 0.504129, 0.097906],
+        [-0.148223, -0.290993, 0.439216],
+        [0.439216, -0.367788, -0.071427],
+    ],
+    np.float32,
+)
+
+
+@dataclass(frozen=True)
+class PlanarPatch:
+    """A drawn overlay for yuv420p frames: premultiplied planes and ``1 - alpha``, placed on
+    even rows and columns so the half-size chroma lines up."""
+
+    top: int
+    left: int
+    luma: np.ndarray  # (h, w) float32
+    luma_keep: np.ndarray  # (h, w) float32, 1 - alpha
+    chroma: np.ndarray  # (2, h/2, w/2) float32: Cb, Cr
+    chroma_keep: np.ndarray  # (h/2, w/2) float32
+
+
+def planar_patch(patch: Patch) -> PlanarPatch:
+    """``patch`` converted to BT.601 video-range Y, Cb, Cr (as the motion adapter and ffmpeg
+    encode RGB), chroma averaged over 2×2 pixels."""
+    h, w = patch.alpha.shape[:2]
+    dy, dx = patch.top % 2, patch.left % 2
+    h2, w2 = (h + dy + 1) // 2 * 2, (w + dx + 1) // 2 * 2
+    alpha = np.zeros((h2, w2), np.float32)
+    alpha[dy : dy + h, dx : dx + w] = patch.alpha[..., 0]
+    colour = np.zeros((h2, w2, 3), np.float32)
+    colour[dy : dy + h, dx : dx + w] = patch.color
+    planes = colour @ _YUV_MATRIX.T + alpha[..., None] * _YUV_OFFSET  # premultiplied
+
+    def halve(a: np.ndarray) -> np.ndarray:
+        return a.reshape(h2 // 2, 2, w2 // 2, 2, *a.shape[2:]).mean(axis=(1, 3))
+
+    return PlanarPatch(
+        top=patch.top - dy,
+        left=patch.left - dx,
+        luma=np.ascontiguousarray(planes[..., 0]),
+        luma_keep=1.0 - alpha,
+        chroma=np.ascontiguousarray(np.moveaxis(halve(planes[..., 1:]), -1, 0)),
+        chroma_keep=1.0 - halve(alpha),
+    )
+
+
+def blend_planar(frame: np.ndarray, patch: PlanarPatch, width: int, height: int) -> np.ndarray:
+    """A yuv420p frame (I420 layout, ``(height * 3 // 2, width)``) with ``patch`` composited
+    over it; a new array, the input is not changed."""
+    out = frame.copy()
+    flat = out.reshape(-1)
+    area = width * height
+    h, w = patch.luma.shape
+    top, left = patch.top, patch.left
+    y = flat[:area].reshape(height, width)[top : top + h, left : left + w]
+    y[...] = np.clip(patch.luma + y * patch.luma_keep + 0.5, 0, 255)
+    for i in range(2):
+        plane = flat[area + i * area // 4 : area + (i + 1) * area // 4].reshape(
+            height // 2, width // 2
+        )
+        c = plane[top // 2 : (top + h) // 2, left // 2 : (left + w) // 2]
+        c[...] = np.clip(patch.chroma[i] + c * patch.chroma_keep + 0.5, 0, 255)
+    return out
+
+
+class PlanarOverlays:
+    """Draws the timeline's text overlays onto yuv420p frames by frame index."""
+
+    def __init__(self, overlays: list[TextOverlay], width: int, height: int) -> None:
+        self._overlays = sorted(overlays, key=lambda o: o.start)
+        self._starts = [o.start for o in self._overlays]
+        self._size = (width, height)
+        self._patches: dict[int, PlanarPatch] = {}
+
+    def __call__(self, index: int, frame: np.ndarray) -> np.ndarray:
+        showing = [
+            i for i in range(bisect_right(self._starts, index)) if self._overlays[i].end > index
+        ]
+        for i in list(self._patches):  # drawn patches are kept only while they show
+            if i not in showing:
+                del self._patches[i]
+        for i in showing:
+            if i not in self._patches:
+                self._patches[i] = planar_patch(draw_overlay(self._overlays[i], *self._size))
+            frame = blend_planar(frame, self._patches[i], *self._size)
+        return frame
+
+
 class OverlaidFrames:
     """A frame function (``t`` → RGB frame) with the timeline's text overlays drawn on it."""
 

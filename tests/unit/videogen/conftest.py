@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
@@ -144,3 +144,19 @@ def sine_wav(tmp_path: Path) -> Callable[[float], Path]:
         return path
 
     return make
+
+
+def write_clip(
+    path: Path, frames: Iterable[np.ndarray], size: tuple[int, int] = (W, H), fps: float = FPS
+) -> Path:
+    """Encode RGB ``(h, w, 3)`` uint8 frames to an H.264 yuv420p MP4 at ``fps``."""
+    import imageio_ffmpeg
+
+    writer = imageio_ffmpeg.write_frames(
+        str(path), size, fps=fps, macro_block_size=1, ffmpeg_log_level="error"
+    )
+    writer.send(None)
+    for frame in frames:
+        writer.send(np.ascontiguousarray(frame, np.uint8).tobytes())
+    writer.close()
+    return path

@@ -6,6 +6,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tests.unit.videogen.conftest import (
@@ -16,6 +17,7 @@ from tests.unit.videogen.conftest import (
     frame_numbers,
     scene_scores,
     stream_info,
+    write_clip,
 )
 from videogen import (
     ExportError,
@@ -44,8 +46,10 @@ def make_timeline(
     )  # fmt: skip
 
 
-def clip(name: str, duration: int, source_start: int = 0) -> TimelineClip:
-    return TimelineClip(name=name, media=name, duration=duration, source_start=source_start)
+def clip(name: str, duration: int, source_start: int = 0, speed: float = 1.0) -> TimelineClip:
+    return TimelineClip(
+        name=name, media=name, duration=duration, source_start=source_start, speed=speed
+    )
 
 
 def leftovers(folder: Path) -> list[str]:
@@ -255,17 +259,75 @@ def test_previous_export_survives_a_failed_or_cancelled_one(
     assert leftovers(tmp_path) == []
 
 
-def test_unsupported_transition_and_bad_options_are_input_errors(
+def test_bad_options_are_input_errors_and_write_nothing(
     tmp_path: Path, three_colours: tuple[Timeline, dict[str, Path]]
 ) -> None:
     _, media = three_colours
-    fade = Transition(name="fade", transition_type="crossfade", in_offset=4, out_offset=4)
-    timeline = make_timeline([clip("red", 17), fade, clip("blue", 23)])
-    with pytest.raises(VideoGenInputError, match=r"'fade'.*crossfade.*not support"):
-        export_video(timeline, resolve=media.__getitem__, out_path=tmp_path / "v.mp4")
     ok = make_timeline([clip("red", 17)])
-    with pytest.raises(VideoGenInputError, match="crf=80"):
-        export_video(ok, resolve=media.__getitem__, out_path=tmp_path / "v.mp4", crf=80)
-    with pytest.raises(VideoGenInputError, match="audio_duration"):
-        export_video(ok, resolve=media.__getitem__, out_path=tmp_path / "v.mp4", audio_duration=0)
+    out = tmp_path / "v.mp4"
+    bad: list[tuple[dict[str, object], str]] = [
+        ({"crf": 80}, "crf=80"),
+        ({"audio_duration": 0}, "audio_duration"),
+        ({"handles": "freeze"}, "handles must be 'hold' or 'error'"),
+        ({"verify": "none"}, "verify must be"),
+        ({"threads": 0}, "threads must be"),
+        ({"export_preset": "8k"}, "unknown export preset name='8k'"),
+    ]
+    for options, message in bad:
+        with pytest.raises(VideoGenInputError, match=message):
+            export_video(ok, resolve=media.__getitem__, out_path=out, **options)  # type: ignore[arg-type]
+    assert not out.exists() and leftovers(tmp_path) == []
+
+
+def test_truncated_clip_is_a_media_error_before_encoding(
+    tmp_path: Path, three_colours: tuple[Timeline, dict[str, Path]]
+) -> None:
+    timeline, media = three_colours
+    whole = media["green"].read_bytes()
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(whole[: len(whole) // 2])
+    progress: list[int] = []
+    with pytest.raises(MediaError, match=r"clip 'green'.*cut\.mp4"):
+        export_video(
+            timeline, resolve={**media, "green": cut}.__getitem__, out_path=tmp_path / "v.mp4",
+            on_progress=lambda d, t: progress.append(d),
+        )  # fmt: skip
+    assert progress == [] and not (tmp_path / "v.mp4").exists() and leftovers(tmp_path) == []
+
+
+def test_clip_at_the_wrong_frame_rate_is_a_media_error(
+    tmp_path: Path, three_colours: tuple[Timeline, dict[str, Path]]
+) -> None:
+    timeline, media = three_colours
+    fast = write_clip(tmp_path / "fast.mp4", [np.full((H, W, 3), 90, np.uint8)] * 30, fps=30)
+    with pytest.raises(MediaError, match=r"clip 'blue'.*fast\.mp4.*30 fps.*24 fps.*conform"):
+        export_video(
+            timeline, resolve={**media, "blue": fast}.__getitem__, out_path=tmp_path / "v.mp4"
+        )
     assert not (tmp_path / "v.mp4").exists()
+
+
+def test_damaged_bitstream_fails_the_export_without_output(
+    tmp_path: Path, three_colours: tuple[Timeline, dict[str, Path]]
+) -> None:
+    # Bytes overwritten inside the video data: every packet is still there, so only decoding
+    # notices. verify="decode" reports it before encoding; the default fails while rendering.
+    timeline, media = three_colours
+    data = bytearray(media["green"].read_bytes())
+    rng = np.random.default_rng(3)
+    middle = len(data) // 2
+    data[middle : middle + 600] = rng.integers(0, 256, 600, dtype=np.uint8).tobytes()
+    damaged = tmp_path / "damaged.mp4"
+    damaged.write_bytes(bytes(data))
+    resolve = {**media, "green": damaged}.__getitem__
+    out = tmp_path / "v.mp4"
+    progress: list[int] = []
+    with pytest.raises(MediaError, match=r"clip 'green'.*damaged"):
+        export_video(
+            timeline, resolve=resolve, out_path=out, verify="decode",
+            on_progress=lambda d, t: progress.append(d),
+        )  # fmt: skip
+    assert progress == []
+    with pytest.raises(MediaError, match=r"clip 'green'.*damaged"):
+        export_video(timeline, resolve=resolve, out_path=out)
+    assert not out.exists() and leftovers(tmp_path) == []

@@ -121,3 +121,67 @@ def test_timeline_round_trips_through_json_with_item_kinds() -> None:
         Timeline.model_validate(
             {**tl.model_dump(), "tracks": [{"name": "V1", "items": [{"kind": "still"}]}]}
         )
+
+
+def test_cut_and_transition_offsets_must_fit_the_type() -> None:
+    with pytest.raises(VideoGenInputError, match=r"'x' is a cut.*in_offset=2"):
+        Transition(name="x", in_offset=2)
+    with pytest.raises(VideoGenInputError, match=r"crossfade of 0 frames"):
+        Transition(name="x", transition_type="crossfade")
+
+
+def test_crossfade_weights_are_symmetric_and_a_dip_is_black_in_its_middle() -> None:
+    fade = Transition(name="f", transition_type="crossfade", in_offset=3, out_offset=3)
+    weights = [fade.weights(j) for j in range(6)]
+    assert [round(b, 4) for _, b in weights] == [0.0833, 0.25, 0.4167, 0.5833, 0.75, 0.9167]
+    assert all(a + b == pytest.approx(1.0) for a, b in weights)
+    dip = Transition(name="d", transition_type="dip-to-black", in_offset=2, out_offset=3)
+    assert [dip.weights(j) for j in range(5)] == [
+        pytest.approx((0.8, 0.0)),
+        pytest.approx((0.4, 0.0)),
+        (0.0, 0.0),
+        pytest.approx((0.0, 0.4)),
+        pytest.approx((0.0, 0.8)),
+    ]
+    with pytest.raises(VideoGenInputError, match="j=5"):
+        dip.weights(5)
+
+
+def test_speed_picks_source_frames_and_handles_follow_otio_offsets() -> None:
+    fast = clip("a", 10, source_start=4, speed=2.0)
+    assert [fast.source_frame(i) for i in range(4)] == [4, 6, 8, 10]
+    assert fast.source_end == 23
+    slow = clip("b", 6, speed=0.5)
+    assert [slow.source_frame(i) for i in range(6)] == [0, 0, 1, 1, 2, 2]
+    with pytest.raises(VideoGenInputError, match="speed"):
+        clip("c", 5, speed=8.0)
+
+    # A crossfade 2 frames before and 4 after the cut needs 4 frames past a's out-point and
+    # 2 before b's in-point; a centred dip needs none; a dip starting at the cut needs a's tail.
+    fade = Transition(name="f", transition_type="crossfade", in_offset=2, out_offset=4)
+    dip = Transition(name="d", transition_type="dip-to-black", in_offset=2, out_offset=2)
+    late = Transition(name="l", transition_type="dip-to-black", out_offset=4)
+    tl = timeline(
+        [clip("a", 20), fade, clip("b", 10, source_start=5), dip, clip("c", 10), late,
+         clip("d", 20)]
+    )  # fmt: skip
+    tl.validate_layout()
+    assert tl.required_handles() == {"a": (0, 4), "b": (2, 0), "c": (0, 2), "d": (0, 0)}
+    starts = [(p.start, p.item.duration) for p in tl.placements()]
+    assert starts == [(0, 20), (20, 10), (30, 10), (40, 20)]
+
+
+def test_overlapping_transitions_and_other_tracks_are_checked() -> None:
+    a = Transition(name="a", transition_type="crossfade", in_offset=2, out_offset=3)
+    b = Transition(name="b", transition_type="crossfade", in_offset=3, out_offset=2)
+    tl = timeline([clip("x", 25), a, clip("y", 5), b, clip("z", 30)])
+    with pytest.raises(VideoGenInputError, match=r"'a' and 'b' overlap on clip 'y'.*6 of its 5"):
+        tl.validate_layout()
+    second = Track(name="V2", items=[Gap(duration=10), clip("title", 20)])
+    ok = timeline([clip("x", 60)]).model_copy(
+        update={"tracks": [Track(name="V1", items=[clip("x", 60)]), second]}
+    )
+    ok.validate_layout()  # a second track may end early
+    long = Track(name="V2", items=[Gap(duration=50), clip("title", 20)])
+    with pytest.raises(VideoGenInputError, match=r"track 'V2' item 1 \(clip 'title'\).*past"):
+        ok.model_copy(update={"tracks": [ok.tracks[0], long]}).validate_layout()
