@@ -56,9 +56,23 @@ def add_parsers(sub: Any, render_options: Callable[..., None]) -> None:
     refine.add_argument("--instruction", required=True, help="what to change in them")
     refine.add_argument("-o", "--output", type=Path, help="also export the cut to OUT.mp4")
 
+    timeline = actions.add_parser(
+        "timeline", help="reorder, move, trim (snapped to the beat) or add transitions"
+    )
+    timeline.add_argument("project_id", metavar="ID")
+    timeline.add_argument(
+        "--edits",
+        required=True,
+        help='JSON or @FILE, e.g. [{"op": "transition", "after": 2, "type": "crossfade"}]',
+    )
+    timeline.add_argument("-o", "--output", type=Path, help="also export the cut to OUT.mp4")
+
     export = sub.add_parser("export", help="write a project's current cut")
     export.add_argument("project_id", metavar="ID")
-    export.add_argument("-o", "--output", type=Path, required=True, help="OUT.mp4")
+    export.add_argument(
+        "-o", "--output", type=Path, required=True, help="OUT.mp4, or CUT.otio for an editor"
+    )
+    export.add_argument("--preset", help="size, e.g. 16:9-1080p, 9:16-720p, 1:1-4k")
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
@@ -81,9 +95,13 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             progress.close()
             return _show(project.show(studio, args.project_id), as_json=args.json)
         if args.command == "export":
-            print(project.export(studio, args.project_id, args.output))
+            print(project.export(studio, args.project_id, args.output, preset=args.preset))
             return 0
-        if args.command == "refine":
+        if args.command == "project" and args.action == "timeline":
+            change = project.edit_timeline(
+                studio, args.project_id, _json_arg(args.edits, "--edits"), output=args.output
+            )
+        elif args.command == "refine":
             kind = "frame" if args.frames else "shot" if args.shots else "clip"
             numbers = args.frames or args.shots or args.clips
             change = project.refine(
@@ -102,7 +120,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
     numbers = ", ".join(map(str, change.frames))
-    print(f"{change.kind}s {numbers} of project {change.project_id} updated")
+    what = "timeline" if change.kind == "timeline" else f"{change.kind}s {numbers}"
+    print(f"{what} of project {change.project_id} updated")
     if change.waiting_at is not None:
         print(
             f"storybeat: waiting for review at {change.waiting_at}; approve to go on, then export",
@@ -130,16 +149,23 @@ def _review(args: argparse.Namespace, settings: Settings, studio: Any) -> str | 
         answer["instruction"] = args.instruction
         answer["targets"] = [t.strip() for t in args.targets.split(",") if t.strip()]
     if args.action == "edit":
-        text = args.edits
-        if text.startswith("@"):
-            text = Path(text[1:]).read_text(encoding="utf-8")
-        try:
-            answer["edits"] = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise AgentInputError(
-                f"--edits is not valid JSON: {exc.msg} at column {exc.colno}"
-            ) from None
+        answer["edits"] = _json_arg(args.edits, "--edits")
     return project.decide(studio, args.project_id, answer)
+
+
+def _json_arg(text: str, flag: str) -> Any:
+    """The JSON in ``text``, or in the file ``@PATH`` names."""
+    if text.startswith("@"):
+        path = Path(text[1:])
+        if not path.is_file():
+            raise AgentInputError(f"{flag}: file not found: {str(path)!r}")
+        text = path.read_text(encoding="utf-8")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise AgentInputError(
+            f"{flag} is not valid JSON: {exc.msg} at column {exc.colno}"
+        ) from None
 
 
 def _show(info: dict[str, Any], *, as_json: bool) -> int:

@@ -18,6 +18,7 @@ from agent.planner.structured import frame_prompt, location_json, reference_json
 from agent.schemas import Brief, ReferenceImage, RenderOptions, Shot
 from agent.state import RenderState
 from agent.studio import Studio
+from agent.timeline_edits import apply_edits, clip_name
 from audio import TrackAnalysis
 from audio.models import LyricLine
 from imagegen import ImageRequest, Scene, Subject
@@ -30,6 +31,7 @@ from videogen import (
     TimelineClip,
     Track,
     Transition,
+    export_otio,
     export_video,
     seconds_to_frames,
 )
@@ -271,7 +273,8 @@ def animate_shots(state: RenderState, runtime: Runtime[Studio]) -> dict[str, Any
 
 
 def assemble_timeline(state: RenderState, runtime: Runtime[Studio]) -> dict[str, Any]:
-    """Timeline: the clips on one video track, cut on the planned frames, song as clock."""
+    """Timeline: the clips on one video track, cut on the planned frames, song as clock; the
+    musician's timeline edits (order, trims, transitions) are applied on top."""
     studio = runtime.context
     options = _options(state)
     width, height = options.size
@@ -282,7 +285,7 @@ def assemble_timeline(state: RenderState, runtime: Runtime[Studio]) -> dict[str,
         last = seconds_to_frames(shot.end, options.fps)
         items.append(
             TimelineClip(
-                name=f"Shot {shot.index + 1}",
+                name=clip_name(shot.index + 1),
                 media=clip,
                 duration=last - first,
                 shot_index=shot.index,
@@ -304,6 +307,9 @@ def assemble_timeline(state: RenderState, runtime: Runtime[Studio]) -> dict[str,
         overlays=overlays,
     )
     timeline.validate_layout()
+    if state.get("timeline_edits"):  # the musician's edits, applied again to the new clips
+        beats = TrackAnalysis.model_validate(state["analysis"]).beats
+        timeline = apply_edits(timeline, state["timeline_edits"], beats, on_skip=studio.on_event)
     data = timeline.model_dump(mode="json")
     _save(studio, state, "timeline", data=data)
     studio.on_progress("timeline", 1, 1)
@@ -332,18 +338,26 @@ def export_cut(state: RenderState, runtime: Runtime[Studio]) -> dict[str, Any]:
     return {"export": write_export(studio, state, studio.output)}
 
 
-def write_export(studio: Studio, state: RenderState, output: Path) -> dict[str, Any]:
-    """Render the state's timeline to ``output`` and record it as the export artifact."""
+def write_export(
+    studio: Studio, state: RenderState, output: Path, *, preset: str | None = None
+) -> dict[str, Any]:
+    """Render the state's timeline to ``output`` and record it as the export artifact: an MP4
+    (at ``preset``'s size when one is named), or for ``.otio`` an OpenTimelineIO edit of the
+    same cut that points at the project's media (for DaVinci Resolve and other editors)."""
     timeline = Timeline.model_validate(state["timeline"])
     try:
-        export_video(
-            timeline,
-            resolve=studio.media.path,
-            out_path=output,
-            audio_duration=state["track"]["duration"],
-            on_progress=lambda done, total: studio.on_progress("export", done, total),
-            cancel=studio.cancel,
-        )
+        if output.suffix.lower() == ".otio":
+            export_otio(timeline, resolve=studio.media.path, out_path=output)
+        else:
+            export_video(
+                timeline,
+                resolve=studio.media.path,
+                out_path=output,
+                audio_duration=state["track"]["duration"],
+                export_preset=preset,
+                on_progress=lambda done, total: studio.on_progress("export", done, total),
+                cancel=studio.cancel,
+            )
     except VideoCancelled as exc:
         raise RenderCancelled("cancelled during export; the previous export is intact") from exc
     record = {

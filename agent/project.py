@@ -22,7 +22,7 @@ from agent.graph import PRODUCES, STAGES, build_graph
 from agent.motion_notes import parse_motion
 from agent.nodes import write_export
 from agent.render import check_output, open_checkpointer
-from agent.review import edited, gate_name, parse_decision, regenerated
+from agent.review import edited, gate_name, parse_decision, regenerated, timeline_update
 from agent.studio import Studio
 from storage import (
     artifact_history,
@@ -254,9 +254,10 @@ def restore(
         return _run_on(studio, graph, config, project_id, [number], output, kind)
 
 
-def export(studio: Studio, project_id: str, output: Path) -> Path:
-    """Write the project's current cut to ``output`` (MP4)."""
-    output = check_output(output)
+def export(studio: Studio, project_id: str, output: Path, *, preset: str | None = None) -> Path:
+    """Write the project's current cut to ``output``: an MP4 (``preset`` picks the size, e.g.
+    ``9:16-1080p``), or the same cut as an OpenTimelineIO edit when it ends in ``.otio``."""
+    output = check_output(output, (".mp4", ".otio"))
     with _graph(studio, project_id) as (graph, config, values):
         if "timeline" not in values:
             raise AgentInputError(
@@ -267,9 +268,43 @@ def export(studio: Studio, project_id: str, output: Path) -> Path:
             raise AgentInputError(
                 f"project {project_id!r} is waiting for review at {waiting}; approve it first"
             )
-        record = write_export(studio, values, output)  # type: ignore[arg-type]
+        record = write_export(studio, values, output, preset=preset)  # type: ignore[arg-type]
         graph.update_state(config, {"export": record}, as_node="export_cut")
     return output
+
+
+def edit_timeline(
+    studio: Studio, project_id: str, edits: Any, *, output: Path | None = None
+) -> Change:
+    """Apply timeline ``edits`` (see :mod:`agent.timeline_edits`) to a finished project: the
+    timeline gets a new version, the edits are kept for later reassembly, and the cut is
+    exported to ``output`` when one is given."""
+    if output is not None:
+        output = check_output(output)
+    with _graph(studio, project_id) as (graph, config, values):
+        if "timeline" not in values:
+            raise AgentInputError(f"project {project_id!r} has no timeline yet")
+        waiting = _waiting(graph, config)
+        if waiting == gate_name("assemble_timeline"):
+            decide_now = {"action": "edit", "edits": edits}
+            timeline_update(values, edits)  # type: ignore[arg-type]
+            graph.invoke(Command(resume=decide_now), config, context=studio, durability="sync")
+            return _change(studio, project_id, [], None, _waiting(graph, config), "timeline")
+        if waiting is not None:
+            raise AgentInputError(
+                f"project {project_id!r} is waiting for review at {waiting}; approve it first"
+            )
+        update = timeline_update(values, edits)  # type: ignore[arg-type]
+        graph.update_state(
+            config, {"timeline_edits": update["timeline_edits"]}, as_node="animate_shots"
+        )
+        if values.get("review"):  # pass the (unchanged) clips' gate; stop at the timeline's
+            studio.output = output
+            graph.invoke(
+                Command(resume={"action": "approve"}), config, context=studio, durability="sync"
+            )
+            return _change(studio, project_id, [], output, _waiting(graph, config), "timeline")
+        return _run_on(studio, graph, config, project_id, [], output, "timeline")
 
 
 def decide(studio: Studio, project_id: str, answer: dict[str, Any]) -> str | None:

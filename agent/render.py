@@ -40,13 +40,18 @@ class RenderResult:
     waiting_at: str | None = None  # the review gate a reviewed project is paused at
 
 
-def check_output(path: Path) -> Path:
-    """Refuse an output we could not write, before any work is done."""
+OUTPUT_KINDS = {".mp4": "H.264 + AAC video", ".otio": "an OpenTimelineIO edit"}
+
+
+def check_output(path: Path, kinds: tuple[str, ...] = (".mp4",)) -> Path:
+    """Refuse an output we could not write, before any work is done; ``kinds`` are the file
+    extensions this command writes."""
     from videogen import ExportError, check_output_path
 
     path = Path(path).expanduser().absolute()
-    if path.suffix.lower() != ".mp4":
-        raise OutputPathError(f"output {str(path)!r} must end in .mp4 (H.264 + AAC video)")
+    if path.suffix.lower() not in kinds:
+        accepted = " or ".join(f"{k} ({OUTPUT_KINDS[k]})" for k in kinds)
+        raise OutputPathError(f"output {str(path)!r} must end in {accepted}")
     try:
         return check_output_path(path)
     except ExportError as exc:

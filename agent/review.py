@@ -21,10 +21,11 @@ from agent.schemas import Brief
 from agent.shot_edits import apply_edits
 from agent.state import RenderState
 from agent.studio import Studio
+from agent.timeline_edits import apply_edits as apply_timeline_edits
 
 # Stage node → the state key it produces, for the stages that have a review gate (all but export).
 GATED = {stage: key for stage, key in PRODUCES.items() if stage != "export_cut"}
-EDITABLE = ("write_brief", "plan_shot_list")
+EDITABLE = ("write_brief", "plan_shot_list", "assemble_timeline")
 BRIEF_FIELDS = ("title", "logline", "mood", "palette", "style", "props")
 
 
@@ -53,8 +54,8 @@ def parse_decision(stage: str, answer: Any) -> Decision:
         raise AgentInputError("regenerate needs an instruction saying what to change")
     if decision.action == "edit" and stage not in EDITABLE:
         raise AgentInputError(
-            f"the {stage} stage takes approve or regenerate; edits apply to the brief and the"
-            " shot list"
+            f"the {stage} stage takes approve or regenerate; edits apply to the brief, the"
+            " shot list and the timeline"
         )
     return decision
 
@@ -76,11 +77,30 @@ def edited(stage: str, state: RenderState, edits: Any) -> dict[str, Any]:
         except ValidationError as exc:
             raise AgentInputError(f"brief edit rejected: {exc.errors()[0]['msg']}") from None
         return {"brief": brief.model_dump()}
+    if stage == "assemble_timeline":
+        return timeline_update(state, edits)
     if not isinstance(edits, list) or not edits:
         raise AgentInputError(
             'shot-list edits are a JSON list like [{"op": "split", "shot": 3, "at": 12.5}]'
         )
     return {"shots": apply_edits(state["shots"], edits, state["track"]["duration"])}
+
+
+def timeline_update(state: RenderState, edits: Any) -> dict[str, Any]:
+    """The state update that adds ``edits`` to the project's timeline edits (checked by
+    applying them to the current timeline; AgentInputError names one that cannot apply)."""
+    from videogen import Timeline
+
+    if not isinstance(edits, list) or not edits:
+        raise AgentInputError(
+            'timeline edits are a JSON list like [{"op": "reorder", "shot": 3, "index": 0}]'
+        )
+    beats = state["analysis"]["beats"]
+    timeline = apply_timeline_edits(Timeline.model_validate(state["timeline"]), edits, beats)
+    return {
+        "timeline": timeline.model_dump(mode="json"),
+        "timeline_edits": [*state.get("timeline_edits", []), *edits],
+    }
 
 
 def regenerated(stage: str, state: RenderState, decision: Decision) -> dict[str, Any]:
@@ -152,3 +172,5 @@ def _save_edit(studio: Studio, project_id: str, update: dict[str, Any]) -> None:
             save_artifact(session, project_id, "brief", data=update["brief"])
         if "shots" in update:
             save_artifact(session, project_id, "shots", data={"shots": update["shots"]})
+        if "timeline" in update:
+            save_artifact(session, project_id, "timeline", data=update["timeline"])

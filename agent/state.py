@@ -25,4 +25,5 @@ class RenderState(TypedDict, total=False):
     clips: list[str]
     stand_ins: dict[str, str]  # shot index → why its clip is the still with motion
     timeline: dict[str, Any]
+    timeline_edits: list[dict[str, Any]]  # the musician's edits, re-applied on reassembly
     export: dict[str, Any]
