@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ from videogen import (
     TimelineClip,
     Track,
     Transition,
+    edits,
     export_otio,
     export_video,
     seconds_to_frames,
@@ -40,6 +42,7 @@ from videogen import GenerationCancelled as VideoCancelled
 logger = logging.getLogger(__name__)
 
 REFERENCE_SIZE = 512
+SECTION_DISSOLVE = 0.33  # seconds of dissolve into each new section
 COMPOSITIONS = ("left-third", "center", "right-third")
 
 
@@ -307,6 +310,7 @@ def assemble_timeline(state: RenderState, runtime: Runtime[Studio]) -> dict[str,
         overlays=overlays,
     )
     timeline.validate_layout()
+    timeline = lead_into_sections(timeline, shots)
     if state.get("timeline_edits"):  # the musician's edits, applied again to the new clips
         beats = TrackAnalysis.model_validate(state["analysis"]).beats
         timeline = apply_edits(timeline, state["timeline_edits"], beats, on_skip=studio.on_event)
@@ -314,6 +318,19 @@ def assemble_timeline(state: RenderState, runtime: Runtime[Studio]) -> dict[str,
     _save(studio, state, "timeline", data=data)
     studio.on_progress("timeline", 1, 1)
     return {"timeline": data}
+
+
+def lead_into_sections(timeline: Timeline, shots: list[Shot]) -> Timeline:
+    """A new section is led into: the last shot before it dissolves into the section's first
+    frame over ``SECTION_DISSOLVE`` seconds, ending on the cut, so the cut stays on its beat.
+    Clips stay independent (a refined shot re-animates alone); the incoming frame is held."""
+    frames = max(round(SECTION_DISSOLVE * timeline.rate), 1)
+    for shot, following in itertools.pairwise(shots):
+        if following.section != shot.section and shot.duration > 3 * SECTION_DISSOLVE:
+            timeline = edits.set_transition(
+                timeline, clip_name(shot.index + 1), "crossfade", frames=frames, align="end"
+            )
+    return timeline
 
 
 def lyric_overlays(lines: list[LyricLine], fps: int, duration: int) -> list[TextOverlay]:

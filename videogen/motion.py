@@ -2,7 +2,8 @@
 
 No model and no GPU: push-in / pull-out zooms, pans and tilts across a slightly zoomed
 frame, a slow drift for static shots, and on each pulse a short zoom bump with a
-brightness lift that decays in about 0.15 s.
+brightness lift that decays in about 0.15 s. Given an end frame (the next shot's), the last
+third of a second dissolves into it, under the same camera move.
 """
 
 import logging
@@ -21,13 +22,17 @@ from videogen.still import fit_cover, load_still, yuv_planes
 
 logger = logging.getLogger(__name__)
 
+Box = tuple[float, float, float, float]  # a crop box in the fitted still, in pixels
+DISSOLVE_SECONDS = 0.33  # given an end frame, the clip dissolves into it over this long
+
 
 class MotionAdapter:
     """Camera moves on the storyboard still; deterministic for a given request."""
 
     name = "motion"
     version = "1"
-    capabilities = Capabilities()  # any length, size and rate; follows the shot's camera move
+    # any length, size and rate; follows the shot's camera move; dissolves into an end frame
+    capabilities = Capabilities(end_frame=True)
 
     def __init__(self, *, crf: int = 18, preset: str = "veryfast") -> None:
         check_encoder_options(crf, preset)
@@ -119,17 +124,43 @@ def render_planes(request: ClipRequest) -> Iterator[bytes]:
     half = (request.width // 2, request.height // 2)
     plan = plan_camera(request)
     fitted = fit_cover(load_still(request.image), *size, max_zoom=float(plan.zoom.max()))
-    luma, cb, cr = yuv_planes(fitted)
+    layers = [yuv_planes(fitted)]
+    if request.end_image is not None:  # dissolve into the next frame over the last frames
+        end = fit_cover(load_still(request.end_image), *size, max_zoom=float(plan.zoom.max()))
+        layers.append(yuv_planes(end.resize(fitted.size, resample=Image.Resampling.LANCZOS)))
+    mix = dissolve_weights(request.n_frames, request.fps) if len(layers) > 1 else None
     boxes = plan.boxes(fitted.width, fitted.height).tolist()
-    chroma_boxes = plan.boxes(cb.width, cb.height).tolist()
+    chroma_boxes = plan.boxes(layers[0][1].width, layers[0][1].height).tolist()
     bilinear = Image.Resampling.BILINEAR
 
+    def frame(k: int, box: Box, cbox: Box) -> tuple[Image.Image, ...]:
+        planes = [
+            [layer[0].resize(size, resample=bilinear, box=box)]
+            + [plane.resize(half, resample=bilinear, box=cbox) for plane in layer[1:]]
+            for layer in layers
+        ]
+        if mix is None or mix[k] == 0.0:
+            return tuple(planes[0])
+        return tuple(Image.blend(a, b, mix[k]) for a, b in zip(*planes, strict=True))
+
     def planes() -> Iterator[bytes]:
-        for box, cbox, pulse in zip(boxes, chroma_boxes, plan.pulse.tolist(), strict=True):
-            y = luma.resize(size, resample=bilinear, box=box)
-            table = luma_table(pulse, request.intensity) if pulse > 0 else None
+        pulses = plan.pulse.tolist()
+        for k, (box, cbox) in enumerate(zip(boxes, chroma_boxes, strict=True)):
+            y, u, v = frame(k, tuple(box), tuple(cbox))
+            table = luma_table(pulses[k], request.intensity) if pulses[k] > 0 else None
             yield (y if table is None else y.point(table)).tobytes()
-            yield cb.resize(half, resample=bilinear, box=cbox).tobytes()
-            yield cr.resize(half, resample=bilinear, box=cbox).tobytes()
+            yield u.tobytes()
+            yield v.tobytes()
 
     return planes()
+
+
+def dissolve_weights(n_frames: int, fps: int) -> list[float]:
+    """How much of the end frame shows in each frame: 0 until the last ``DISSOLVE_SECONDS``
+    (at most a third of the clip), then rising to just short of 1 on the last frame, so the
+    next clip's first frame completes it on the cut."""
+    count = min(round(DISSOLVE_SECONDS * fps), n_frames // 3)
+    weights = [0.0] * n_frames
+    for j in range(count):
+        weights[n_frames - count + j] = (j + 1) / (count + 1)
+    return weights

@@ -196,3 +196,21 @@ def test_registry_builds_motion_and_names_known_adapters() -> None:
         get_adapter("motion", colour="red")
     info = adapter_infos()[0]
     assert info.name == "motion" and info.available
+
+
+def test_an_end_frame_is_dissolved_into_over_the_last_third_of_a_second(tmp_path: Path) -> None:
+    from tests.unit.videogen.conftest import decode_rgb
+
+    red, blue = tmp_path / "red.png", tmp_path / "blue.png"
+    Image.new("RGB", (400, 240), (220, 20, 20)).save(red)
+    Image.new("RGB", (400, 240), (20, 20, 220)).save(blue)
+    base = {"image": red, "width": 320, "height": 180, "fps": 24, "n_frames": 24}
+    base["camera"] = "static"
+    plain = decode_rgb(MotionAdapter().generate(ClipRequest(**base), tmp_path / "a.mp4"))
+    into = decode_rgb(
+        MotionAdapter().generate(ClipRequest(**base, end_image=blue), tmp_path / "b.mp4")
+    )
+    blue_share = into[..., 2].mean(axis=(1, 2)) / 255
+    assert np.abs(into[:16].astype(int) - plain[:16]).max() <= 2, "untouched before the dissolve"
+    assert blue_share[-1] > 0.7 and blue_share[16] < blue_share[20] < blue_share[-1]
+    assert MotionAdapter.capabilities.end_frame
