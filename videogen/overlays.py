@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 from bisect import bisect_right
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -142,18 +141,6 @@ def draw_overlay(overlay: TextOverlay, width: int, height: int) -> Patch:
     return Patch(top=top, left=left, color=rgba[..., :3] * 255.0 * alpha, alpha=alpha)
 
 
-def blend(frame: np.ndarray, patch: Patch) -> np.ndarray:
-    """``frame`` with ``patch`` composited over it (a new array; the input is not changed)."""
-    out = frame.copy()
-    h, w = patch.alpha.shape[:2]
-    below = out[patch.top : patch.top + h, patch.left : patch.left + w].astype(np.float32)
-    mixed = patch.color + below * (1.0 - patch.alpha)
-    out[patch.top : patch.top + h, patch.left : patch.left + w] = np.clip(
-        mixed + 0.5, 0, 255
-    ).astype(np.uint8)
-    return out
-
-
 # BT.601 video-range RGB (0…255) → Y, Cb, Cr: offsets and rows of coefficients.
 _YUV_OFFSET = np.array([16.0, 128.0, 128.0], np.float32)
 _YUV_MATRIX = np.array(
@@ -243,38 +230,4 @@ class PlanarOverlays:
             if i not in self._patches:
                 self._patches[i] = planar_patch(draw_overlay(self._overlays[i], *self._size))
             frame = blend_planar(frame, self._patches[i], *self._size)
-        return frame
-
-
-class OverlaidFrames:
-    """A frame function (``t`` → RGB frame) with the timeline's text overlays drawn on it."""
-
-    def __init__(
-        self,
-        frame_at: Callable[[float], np.ndarray],
-        overlays: list[TextOverlay],
-        width: int,
-        height: int,
-        rate: int,
-    ) -> None:
-        self._frame_at = frame_at
-        self._overlays = sorted(overlays, key=lambda o: o.start)
-        self._starts = [o.start for o in self._overlays]
-        self._size = (width, height)
-        self._rate = rate
-        self._patches: dict[int, Patch] = {}
-
-    def frame_at(self, t: float) -> np.ndarray:
-        frame = self._frame_at(t)
-        index = round(t * self._rate)
-        showing = [
-            i for i in range(bisect_right(self._starts, index)) if self._overlays[i].end > index
-        ]
-        for i in list(self._patches):  # drawn patches are kept only while they show
-            if i not in showing:
-                del self._patches[i]
-        for i in showing:
-            if i not in self._patches:
-                self._patches[i] = draw_overlay(self._overlays[i], *self._size)
-            frame = blend(frame, self._patches[i])
         return frame

@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.unit.videogen.conftest import FPS, H, W, decode_rgb
+from tests.unit.videogen.conftest import H, W, decode_rgb
 from tests.unit.videogen.test_export import GREEN, clip, make_timeline
 from videogen import TextOverlay, Timeline, VideoGenInputError, export_video
-from videogen.overlays import OverlaidFrames, blend, draw_overlay
+from videogen.overlays import PlanarOverlays, blend_planar, draw_overlay, planar_patch
 
 
 @pytest.mark.parametrize(
@@ -33,39 +33,46 @@ def test_patch_fits_inside_the_frame(text: str, size: tuple[int, int]) -> None:
     assert patch.top + h / 2 > height / 2, "lyric lines sit below the middle of the frame"
 
 
+def _grey_yuv(luma: int) -> np.ndarray:
+    """A flat yuv420p frame (I420 layout) of luma ``luma`` and neutral chroma."""
+    frame = np.full((H * 3 // 2, W), 128, np.uint8)
+    frame[:H] = luma
+    return frame
+
+
 def test_blend_changes_only_the_patch_region() -> None:
-    frame = np.full((H, W, 3), 90, np.uint8)
+    frame = _grey_yuv(90)
     patch = draw_overlay(TextOverlay(text="hello", start=0, duration=1), W, H)
-    out = blend(frame, patch)
+    out = blend_planar(frame, planar_patch(patch), W, H)
     h, w = patch.alpha.shape[:2]
-    changed = np.argwhere((out != frame).any(axis=2))
+    changed = np.argwhere(out[:H] != frame[:H])
     assert len(changed) > 50
-    assert changed[:, 0].min() >= patch.top and changed[:, 0].max() < patch.top + h
-    assert changed[:, 1].min() >= patch.left and changed[:, 1].max() < patch.left + w
-    assert (frame == 90).all(), "the source frame is not modified"
-    assert out.max() == 255, "the text is white"
+    assert changed[:, 0].min() >= patch.top - 1 and changed[:, 0].max() <= patch.top + h
+    assert changed[:, 1].min() >= patch.left - 1 and changed[:, 1].max() <= patch.left + w
+    assert (frame[:H] == 90).all(), "the source frame is not modified"
+    assert out[:H].max() >= 230, "the text is white (video-range white is luma 235)"
 
 
 def test_overlays_show_only_on_their_frames() -> None:
-    base = np.full((H, W, 3), 60, np.uint8)
+    base = _grey_yuv(60)
     overlays = [
         TextOverlay(text="one", start=5, duration=10),
         TextOverlay(text="two", start=15, duration=5),
         TextOverlay(text="title", start=0, duration=30, style="title"),
     ]
-    frames = OverlaidFrames(lambda t: base, overlays, W, H, FPS)
+    draw = PlanarOverlays(overlays, W, H)
     lower = slice(int(H * 0.6), H)
     middle = slice(int(H * 0.45), int(H * 0.55))
 
     def lyric_visible(i: int) -> bool:
-        return bool((frames.frame_at(i / FPS)[lower] != 60).any())
+        return bool((draw(i, base)[lower] != 60).any())
 
     assert [lyric_visible(i) for i in (0, 4, 5, 14, 15, 19, 20, 29)] == [
         False, False, True, True, True, True, False, False,
     ]  # fmt: skip
-    one, two = frames.frame_at(10 / FPS), frames.frame_at(16 / FPS)
+    one, two = draw(10, base), draw(16, base)
     assert not np.array_equal(one[lower], two[lower]), "the next line replaces the last"
-    assert (frames.frame_at(25 / FPS)[middle] != 60).any(), "styles may overlap"
+    assert (draw(25, base)[middle] != 60).any(), "styles may overlap"
 
 
 def test_overlapping_or_overlong_lines_are_input_errors() -> None:
