@@ -40,7 +40,7 @@ def run_job(
     wait = first_poll
     while True:
         if cancel is not None and cancel():
-            _cancel_quietly(adapter, job)
+            cancel_quietly(adapter, job)
             raise GenerationCancelled(f"{adapter.name} job {job.id} cancelled")
         status = adapter.poll(job)
         if status.state is JobState.SUCCEEDED:
@@ -52,7 +52,7 @@ def run_job(
         if status.state is JobState.CANCELLED:
             raise ProviderError(f"{adapter.name} job {job.id} was cancelled by the provider")
         if time.monotonic() - started > timeout:
-            _cancel_quietly(adapter, job)
+            cancel_quietly(adapter, job)
             raise ProviderError(
                 f"{adapter.name} job {job.id} did not finish in {timeout:.0f} s; it was"
                 " cancelled. Try again later, or pick another adapter"
@@ -64,7 +64,8 @@ def run_job(
         return conform_clip(raw, request, out_path)
 
 
-def _cancel_quietly(adapter: JobAdapter, job: Job) -> None:
+def cancel_quietly(adapter: JobAdapter, job: Job) -> None:
+    """Cancel ``job``, logging (not raising) when the provider will not: it is abandoned."""
     try:
         adapter.cancel(job)
     except Exception as exc:  # the job is abandoned either way; say so and go on

@@ -7,6 +7,7 @@ A subclass says which provider it is (name, key variables, hosts) and speaks its
 
 from __future__ import annotations
 
+import abc
 import logging
 import os
 import time
@@ -21,13 +22,13 @@ from videogen.errors import ProviderError, VideoGenInputError
 from videogen.hosted._http import ProviderHTTP, key_from_env
 from videogen.hosted._media import check_clip, closest_aspect
 from videogen.hosted._urls import check_base_url
-from videogen.jobs import FIRST_POLL, run_job
+from videogen.jobs import FIRST_POLL, cancel_quietly, run_job
 from videogen.request import ClipRequest
 
 logger = logging.getLogger(__name__)
 
 
-class HostedAdapter:
+class HostedAdapter(abc.ABC):
     """Base of the hosted adapters (see the module docstring).
 
     Parameters (all keyword-only, shared by every hosted adapter)
@@ -106,8 +107,9 @@ class HostedAdapter:
         self._key = key_from_env(self.provider, self.key_envs)
         return [self._key]
 
+    @abc.abstractmethod
     def _auth_headers(self) -> dict[str, str]:
-        raise NotImplementedError
+        """The headers that carry the key."""
 
     def close(self) -> None:
         """Close the HTTP client if this adapter made it."""
@@ -128,11 +130,13 @@ class HostedAdapter:
             first_poll=self.first_poll,
         )
 
+    @abc.abstractmethod
     def submit(self, request: ClipRequest) -> Job:
-        raise NotImplementedError
+        """Start a job for ``request`` with the provider."""
 
+    @abc.abstractmethod
     def cancel(self, job: Job) -> None:
-        raise NotImplementedError
+        """Ask the provider to stop ``job`` (best effort where it has no cancel)."""
 
     def poll(self, job: Job) -> JobStatus:
         """The job's state; when the provider cannot be asked any more the job is cancelled
@@ -140,14 +144,12 @@ class HostedAdapter:
         try:
             return self._poll(job)
         except ProviderError:
-            try:
-                self.cancel(job)
-            except Exception as exc:  # the job is abandoned either way
-                logger.warning("%s: could not cancel job %s: %s", self.name, job.id, exc)
+            cancel_quietly(self, job)
             raise
 
+    @abc.abstractmethod
     def _poll(self, job: Job) -> JobStatus:
-        raise NotImplementedError
+        """The job's state as the provider reports it."""
 
     def fetch(self, job: Job, out_path: Path) -> Path:
         """Download the finished clip at once (result links expire) and check that it is what
@@ -159,8 +161,9 @@ class HostedAdapter:
         check_clip(out_path, job.data.get("expect", {}), provider=self.name, job_id=job.id)
         return out_path
 
+    @abc.abstractmethod
     def _result_url(self, job: Job) -> str:
-        raise NotImplementedError
+        """The finished job's clip URL."""
 
     def _aspect(self, request: ClipRequest) -> tuple[str | None, float]:
         """The aspect ratio to ask for: the closest the model makes, else the request's own

@@ -7,6 +7,7 @@ request is recorded as a :class:`Seen` of one kind: submit, poll, result, cancel
 
 from __future__ import annotations
 
+import abc
 import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -47,7 +48,7 @@ class Seen:
     body: Any
 
 
-class Fake:
+class Fake(abc.ABC):
     """The shared part: recording, auth, canned answers.
 
     ``pending`` polls answer "still working" before the job is done; ``queued[kind]`` answers
@@ -94,14 +95,17 @@ class Fake:
                 return Answer(raw=self.clip, headers={"content-type": "video/mp4"})
             return self.normal(kind, body)
 
+    @abc.abstractmethod
     def kind(self, method: str, path: str) -> str:
-        raise NotImplementedError
+        """Which endpoint a request is for."""
 
+    @abc.abstractmethod
     def authorized(self, headers: dict[str, str]) -> bool:
-        raise NotImplementedError
+        """Whether the request carries the provider's auth."""
 
+    @abc.abstractmethod
     def normal(self, kind: str, body: Any) -> Answer:
-        raise NotImplementedError
+        """The provider's answer when no test queued another."""
 
 
 class FakeFal(Fake):
