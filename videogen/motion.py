@@ -133,15 +133,19 @@ def render_planes(request: ClipRequest) -> Iterator[bytes]:
     chroma_boxes = plan.boxes(layers[0][1].width, layers[0][1].height).tolist()
     bilinear = Image.Resampling.BILINEAR
 
+    def crop(layer: tuple[Image.Image, ...], box: Box, cbox: Box) -> tuple[Image.Image, ...]:
+        luma, *chroma = layer
+        return (
+            luma.resize(size, resample=bilinear, box=box),
+            *(plane.resize(half, resample=bilinear, box=cbox) for plane in chroma),
+        )
+
     def frame(k: int, box: Box, cbox: Box) -> tuple[Image.Image, ...]:
-        planes = [
-            [layer[0].resize(size, resample=bilinear, box=box)]
-            + [plane.resize(half, resample=bilinear, box=cbox) for plane in layer[1:]]
-            for layer in layers
-        ]
-        if mix is None or mix[k] == 0.0:
-            return tuple(planes[0])
-        return tuple(Image.blend(a, b, mix[k]) for a, b in zip(*planes, strict=True))
+        shown = crop(layers[0], box, cbox)
+        if mix is None or mix[k] == 0.0:  # the end frame is only cropped where it shows
+            return shown
+        end = crop(layers[1], box, cbox)
+        return tuple(Image.blend(a, b, mix[k]) for a, b in zip(shown, end, strict=True))
 
     def planes() -> Iterator[bytes]:
         pulses = plan.pulse.tolist()
