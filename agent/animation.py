@@ -19,7 +19,13 @@ from agent.motion_notes import parse_motion
 from agent.schemas import Shot
 from agent.studio import Studio
 from storage import cache_get, cache_put
-from videogen import ClipRequest, MotionAdapter, ProviderAuthError, seconds_to_frames
+from videogen import (
+    ClipRequest,
+    MotionAdapter,
+    ProviderAuthError,
+    VideoAdapter,
+    seconds_to_frames,
+)
 from videogen import GenerationCancelled as VideoCancelled
 
 logger = logging.getLogger(__name__)
@@ -112,9 +118,7 @@ class Animator:
         )
         return Clip(self._generate(MotionAdapter(), request), request.camera, reason)
 
-    def _generate(self, adapter: object, request: ClipRequest) -> str:
+    def _generate(self, adapter: VideoAdapter, request: ClipRequest) -> str:
         with tempfile.TemporaryDirectory(dir=self.work) as tmp:
-            made = adapter.generate(  # type: ignore[attr-defined]
-                request, Path(tmp) / "clip.mp4", cancel=self.studio.cancel
-            )
+            made = adapter.generate(request, Path(tmp) / "clip.mp4", cancel=self.studio.cancel)
             return self.studio.media.put_file(made)
