@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from agent.config import Settings
-from agent.errors import AgentInputError
 
 if TYPE_CHECKING:
     from agent.estimates import Estimate, StageEstimate
@@ -36,17 +35,12 @@ def add_parser(sub: Any, render_options: Callable[..., None]) -> None:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     from agent.cli import render_options
-    from agent.estimate_rates import PriceSettings
     from agent.estimates import estimate, image_worker
     from agent.progress import ConsoleProgress
     from agent.render import check_references
     from agent.studio import open_studio
     from agent.track import prepare_for
 
-    try:
-        api_price = PriceSettings().flux2_api_price
-    except ValueError as exc:
-        raise AgentInputError(f"bad STORYBEAT_* setting: {' '.join(str(exc).split())}") from None
     options = render_options(args, settings)
     image_worker(settings)  # a misconfigured engine fails before any work, as in render
     progress = ConsoleProgress()
@@ -65,7 +59,6 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         options,
         prepared.analysis,
         uploads=len(options.references),
-        api_price=api_price,
     )
     if args.json:
         print(json.dumps({"track": str(args.track), **result.as_dict()}, indent=1))

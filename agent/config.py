@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     flux2_compile: bool = False
     flux2_fp8: bool = False
     flux2_api_model: Literal["pro", "max", "flex"] = "pro"
+    flux2_api_price: float | None = Field(default=None, ge=0)  # USD per image, for estimates
     i2v_weights: Path | None = None  # STORYBEAT_I2V_WEIGHTS: Wan 2.x I2V or LTX-Video folder
     video_model: str | None = None  # STORYBEAT_VIDEO_MODEL: the hosted adapter's model id
     llm: str | None = None  # STORYBEAT_LLM, e.g. "openai:gpt-4o-mini"; unset: the rules planner

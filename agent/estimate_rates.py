@@ -29,9 +29,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
-
 MEASURED_ON = "measured with `storybeat render` of the 30 s demo excerpt on a 2-core CPU"
 FLUX2_MEASURED_ON = (
     "measured on an H100 at 1024x1024, 4 steps, bf16 with `python bench/imagegen/gpu.py`"
@@ -101,11 +98,3 @@ API_PRICES: dict[str, ApiPrice] = {
     "flex": ApiPrice(0.05, 0.05),
 }
 UPLOAD_MEGAPIXELS = 1.0  # an upload's size is not read; counted as 1 MP in API prices
-
-
-class PriceSettings(BaseSettings):
-    """Price overrides from the environment: ``STORYBEAT_FLUX2_API_PRICE`` (USD per image)."""
-
-    model_config = SettingsConfigDict(env_prefix="STORYBEAT_", extra="ignore")
-
-    flux2_api_price: float | None = Field(default=None, ge=0)

@@ -117,7 +117,8 @@ def estimate(
     ----------
     uploads : number of reference images the musician gives (``--ref``).
     history : learned rates; default the ones saved in ``settings.data_dir``.
-    api_price : USD per image for ``flux2-api``, instead of the list-price table.
+    api_price : USD per image for ``flux2-api``, instead of the list-price table; default
+        ``settings.flux2_api_price`` (``STORYBEAT_FLUX2_API_PRICE``).
 
     Raises :class:`AgentInputError` for ``flux2`` without weights and the image engine's input
     errors for an unknown engine or a weights folder that is not FLUX.2.
@@ -143,6 +144,8 @@ def estimate(
     frames = [_frame(shot, brief, upload_names, options) for shot in shots]
     clip_frames = [seconds_to_frames(s.end, fps) - seconds_to_frames(s.start, fps) for s in shots]
     export_frames = seconds_to_frames(analysis.duration, fps)
+    if api_price is None:
+        api_price = settings.flux2_api_price
     context = _ImageContext(settings, engine, worker, flux2_device, rates, api_price)
     planning = "rules planner, well under a second"
     if settings.llm:

@@ -151,6 +151,8 @@ def test_flux2_api_cost_follows_the_frames_and_the_model(tmp_path: Path) -> None
     flat = estimate(settings, options, SONG, api_price=0.05)
     assert _stage(flat, "storyboard").cost_usd == pytest.approx(0.05 * frames.units)
     assert flat.cost_usd == pytest.approx(0.05 * (frames.units + _stage(flat, "references").units))
+    from_env = _settings(tmp_path, image_engine="flux2-api", flux2_api_price=0.05)
+    assert estimate(from_env, options, SONG).cost_usd == pytest.approx(flat.cost_usd)
     dearer = estimate(
         _settings(tmp_path, image_engine="flux2-api", flux2_api_model="max"), options, SONG
     )
