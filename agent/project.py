@@ -276,35 +276,36 @@ def export(studio: Studio, project_id: str, output: Path, *, preset: str | None 
 def edit_timeline(
     studio: Studio, project_id: str, edits: Any, *, output: Path | None = None
 ) -> Change:
-    """Apply timeline ``edits`` (see :mod:`agent.timeline_edits`) to a finished project: the
-    timeline gets a new version, the edits are kept for later reassembly, and the cut is
-    exported to ``output`` when one is given."""
+    """Apply timeline ``edits`` (see :mod:`agent.timeline_edits`): the timeline gets a new
+    version and the edits are kept for later reassembly. A project waiting at the timeline
+    gate takes them as that gate's edit decision; a finished one is reassembled and, when
+    ``output`` is given, exported."""
     if output is not None:
         output = check_output(output)
     with _graph(studio, project_id) as (graph, config, values):
         if "timeline" not in values:
             raise AgentInputError(f"project {project_id!r} has no timeline yet")
         waiting = _waiting(graph, config)
-        if waiting == gate_name("assemble_timeline"):
-            decide_now = {"action": "edit", "edits": edits}
-            timeline_update(values, edits)  # type: ignore[arg-type]
-            graph.invoke(Command(resume=decide_now), config, context=studio, durability="sync")
-            return _change(studio, project_id, [], None, _waiting(graph, config), "timeline")
-        if waiting is not None:
-            raise AgentInputError(
-                f"project {project_id!r} is waiting for review at {waiting}; approve it first"
+        at_gate = waiting == gate_name("assemble_timeline")
+        if not at_gate:
+            if waiting is not None:
+                raise AgentInputError(
+                    f"project {project_id!r} is waiting for review at {waiting}; approve it first"
+                )
+            update = timeline_update(values, edits)  # type: ignore[arg-type]
+            graph.update_state(
+                config, {"timeline_edits": update["timeline_edits"]}, as_node="animate_shots"
             )
-        update = timeline_update(values, edits)  # type: ignore[arg-type]
-        graph.update_state(
-            config, {"timeline_edits": update["timeline_edits"]}, as_node="animate_shots"
-        )
-        if values.get("review"):  # pass the (unchanged) clips' gate; stop at the timeline's
+            if not values.get("review"):
+                return _run_on(studio, graph, config, project_id, [], output, "timeline")
+            # pass the (unchanged) clips' gate; stop at the timeline's with the new timeline
             studio.output = output
             graph.invoke(
                 Command(resume={"action": "approve"}), config, context=studio, durability="sync"
             )
             return _change(studio, project_id, [], output, _waiting(graph, config), "timeline")
-        return _run_on(studio, graph, config, project_id, [], output, "timeline")
+    waiting_next = decide(studio, project_id, {"action": "edit", "edits": edits})
+    return _change(studio, project_id, [], None, waiting_next, "timeline")
 
 
 def decide(studio: Studio, project_id: str, answer: dict[str, Any]) -> str | None:
