@@ -75,6 +75,7 @@ def test_scripted_review_session(short_track: Path, tmp_path: Path) -> None:
     for gate in ("review_animate_shots", "review_assemble_timeline"):
         storybeat("project", "approve", project)
         assert waiting(project) == gate
+    edit_the_timeline_at_its_gate(project)
     storybeat("project", "approve", project)
     assert show(project)["next"] == []
     out = tmp_path / "cut.mp4"
@@ -105,3 +106,22 @@ def _shots(project: str) -> list[dict[str, Any]]:
     (plan,) = [a for a in show(project)["artifacts"] if a["kind"] == "shots"]
     data: list[dict[str, Any]] = plan["data"]["shots"]
     return data
+
+
+def edit_the_timeline_at_its_gate(project: str) -> None:
+    """At the timeline gate an edit makes a new timeline version and the gate asks again; an
+    edit that would overlap another clip is refused and changes nothing."""
+
+    def timeline_version() -> int:
+        return next(a["version"] for a in show(project)["artifacts"] if a["kind"] == "timeline")
+
+    version = timeline_version()
+    reorder = '[{"op": "reorder", "shot": 2, "index": 0}]'
+    storybeat("project", "timeline", project, "--edits", reorder)
+    assert waiting(project) == "review_assemble_timeline"
+    assert timeline_version() == version + 1
+    overlap = '[{"op": "move", "shot": 3, "to": 0.0}]'
+    refused = storybeat("project", "timeline", project, "--edits", overlap, check=False)
+    assert refused.returncode == 2 and "overlap" in refused.stderr
+    assert timeline_version() == version + 1
+    assert waiting(project) == "review_assemble_timeline"
