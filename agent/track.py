@@ -12,6 +12,7 @@ from agent.studio import Studio
 from storage import cache_get, cache_put
 
 MASTER_CACHE = "master:"
+EXCERPT_CACHE = "excerpt:"  # a Short's cut of a master, by master and window
 FADE_IN = 0.01  # seconds: no click where a Short starts
 FADE_OUT = 0.75  # seconds: a Short that stops mid-song fades out
 
@@ -88,14 +89,19 @@ def prepare_for(studio: Studio, path: Path, options: RenderOptions) -> PreparedT
 def excerpt_track(
     studio: Studio, prepared: PreparedTrack, start: float, end: float
 ) -> PreparedTrack:
-    """``prepared`` cut to ``start``–``end`` seconds: a new master (faded at its edges) and the
-    analysis of just that stretch."""
+    """``prepared`` cut to ``start``–``end`` seconds: a new master (faded at its edges; cut
+    once, then cached) and the analysis of just that stretch."""
     import numpy as np
     import soundfile
 
     from audio.excerpt import excerpt_analysis
 
     analysis = excerpt_analysis(prepared.analysis, start, end)
+    key = f"{EXCERPT_CACHE}{prepared.master}@{start:.4f}-{end:.4f}"
+    with studio.db.session() as session:
+        hit = cache_get(session, key)
+    if hit is not None and hit.media and studio.media.exists(hit.media):
+        return PreparedTrack(prepared.path, prepared.content_hash, hit.media, analysis)
     samples, rate = soundfile.read(
         str(studio.media.path(prepared.master)), always_2d=True, dtype="float32"
     )
@@ -109,4 +115,6 @@ def excerpt_track(
         wav = Path(tmp) / "excerpt.wav"
         soundfile.write(str(wav), cut, rate, subtype="PCM_16")
         master = studio.media.put_file(wav)
+    with studio.db.session() as session:
+        cache_put(session, key, kind="master", media=master)
     return PreparedTrack(prepared.path, prepared.content_hash, master, analysis)

@@ -6,6 +6,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from agent.config import Settings
 from storage import current_artifacts, open_database
 from tests.integration.test_render import storybeat
@@ -79,3 +81,25 @@ def test_template_errors_are_one_line(short_track: Path, tmp_path: Path) -> None
         proc = storybeat("render", str(short_track), *args, "-o", out, check=False)
         assert proc.returncode == 2, proc.stderr
         assert message in proc.stderr and "analysis" not in proc.stderr, "checked before work"
+
+
+def test_a_shorts_excerpt_is_cut_once(short_track: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import soundfile
+
+    from agent.studio import open_studio
+    from agent.track import excerpt_track, prepare_track
+
+    studio = open_studio(Settings())
+    try:
+        prepared = prepare_track(studio, short_track)
+        first = excerpt_track(studio, prepared, 5.0, 20.0)
+
+        def no_reading(*args: object, **kwargs: object) -> None:
+            raise AssertionError("the master was read again")
+
+        monkeypatch.setattr(soundfile, "read", no_reading)
+        again = excerpt_track(studio, prepared, 5.0, 20.0)
+    finally:
+        studio.db.dispose()
+    assert again.master == first.master != prepared.master
+    assert again.analysis == first.analysis and first.analysis.duration == pytest.approx(15.0)
