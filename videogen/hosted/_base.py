@@ -11,13 +11,13 @@ import abc
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import httpx
 
-from videogen.adapter import AdapterInfo, CancelFn, Capabilities, Job, JobStatus
+from videogen.adapter import AdapterInfo, CancelFn, Capabilities, Job, JobState, JobStatus
 from videogen.errors import ProviderError, VideoGenInputError
 from videogen.hosted._http import ProviderHTTP, key_from_env
 from videogen.hosted._media import check_clip, closest_aspect
@@ -146,6 +146,30 @@ class HostedAdapter(abc.ABC):
         except ProviderError:
             cancel_quietly(self, job)
             raise
+
+    def _mapped_status(
+        self,
+        job: Job,
+        answer: dict[str, Any],
+        states: Mapping[str, JobState],
+        *,
+        status_field: str,
+        error_field: str,
+    ) -> JobStatus:
+        """The JobStatus of a provider answer whose ``status_field`` is one of ``states``
+        (the provider's reason from ``error_field`` when it failed); an undocumented status
+        is taken as still running, an answer without one is a ProviderError."""
+        status = answer.get(status_field)
+        if isinstance(status, str) and status in states:
+            state = states[status]
+            error = answer.get(error_field) if state is JobState.FAILED else None
+            return JobStatus(state, error=self.http.clean(str(error)) if error else None)
+        if not isinstance(status, str):
+            raise self.http.unexpected(f"poll of {job.id}", f"no {status_field!r}", answer)
+        logger.info(
+            "%s: job %s has undocumented status %r; still waiting", self.name, job.id, status
+        )
+        return JobStatus(JobState.RUNNING)
 
     @abc.abstractmethod
     def _poll(self, job: Job) -> JobStatus:

@@ -158,15 +158,9 @@ class KlingAdapter(HostedAdapter):
 
     def _poll(self, job: Job) -> JobStatus:
         task = self._task(job, "poll")
-        status = task.get("task_status")
-        if status in STATES:
-            state = STATES[status]
-            message = task.get("task_status_msg") if state is JobState.FAILED else None
-            return JobStatus(state, error=self.http.clean(str(message)) if message else None)
-        if not isinstance(status, str):
-            raise self.http.unexpected(f"poll of task {job.id}", "no task_status", task)
-        logger.info("kling: task %s has undocumented status %r; still waiting", job.id, status)
-        return JobStatus(JobState.RUNNING)
+        return self._mapped_status(
+            job, task, STATES, status_field="task_status", error_field="task_status_msg"
+        )
 
     def cancel(self, job: Job) -> None:
         """Kling's API has no cancel: the task runs on (and is billed); say so."""

@@ -131,15 +131,7 @@ class ReplicateAdapter(HostedAdapter):
 
     def _poll(self, job: Job) -> JobStatus:
         answer = self._prediction(job)
-        status = answer.get("status")
-        if status in STATES:
-            state = STATES[status]
-            error = answer.get("error") if state is JobState.FAILED else None
-            return JobStatus(state, error=self.http.clean(str(error)) if error else None)
-        if not isinstance(status, str):
-            raise self.http.unexpected(f"poll of prediction {job.id}", "no 'status'", answer)
-        logger.info("replicate: prediction %s has undocumented status %r", job.id, status)
-        return JobStatus(JobState.RUNNING)
+        return self._mapped_status(job, answer, STATES, status_field="status", error_field="error")
 
     def cancel(self, job: Job) -> None:
         """Cancel the prediction through its ``urls.cancel``."""
