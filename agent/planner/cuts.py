@@ -89,7 +89,7 @@ def _fill(
     while end - t > target * 1.5:
         wanted = t + target
         lo, hi = t + max(0.75 * target, MIN_SHOT), end - max(0.5 * target, MIN_SHOT)
-        choice = _nearest_in(wanted, downbeats, lo, hi) or _nearest_in(wanted, beats, lo, hi)
+        choice = nearest_in(wanted, downbeats, lo, hi) or nearest_in(wanted, beats, lo, hi)
         if choice is None:
             break
         cuts.append(choice)
@@ -99,7 +99,7 @@ def _fill(
     extra: list[float] = []
     for a, b in itertools.pairwise(edges):
         while b - a > MAX_SHOT + 1e-6:
-            cut = _nearest_in(a + min(target, MAX_SHOT), beats, a + MIN_SHOT, min(b, a + MAX_SHOT))
+            cut = nearest_in(a + min(target, MAX_SHOT), beats, a + MIN_SHOT, min(b, a + MAX_SHOT))
             if cut is None or b - cut < MIN_SHOT:
                 break
             extra.append(cut)
@@ -108,11 +108,11 @@ def _fill(
 
 
 def _snap(time: float, downbeats: list[float], beats: list[float], reach: float) -> float | None:
-    choice = _nearest_in(time, downbeats, time - reach, time + reach)
-    return choice if choice is not None else _nearest_in(time, beats, time - reach, time + reach)
+    choice = nearest_in(time, downbeats, time - reach, time + reach)
+    return choice if choice is not None else nearest_in(time, beats, time - reach, time + reach)
 
 
-def _nearest_in(time: float, grid: list[float], lo: float, hi: float) -> float | None:
+def nearest_in(time: float, grid: list[float], lo: float, hi: float) -> float | None:
     i = bisect.bisect_left(grid, lo)
     j = bisect.bisect_right(grid, hi)
     window = grid[i:j]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from agent.planner.cuts import nearest_in
 from audio import TrackAnalysis
 
 SHORT_MIN = 15.0
@@ -45,5 +46,5 @@ def shorts_window(
 
 
 def _snap(time: float, downbeats: list[float]) -> float:
-    near = [t for t in downbeats if abs(t - time) <= SNAP_SECONDS]
-    return min(near, key=lambda t: abs(t - time)) if near else time
+    near = nearest_in(time, downbeats, time - SNAP_SECONDS, time + SNAP_SECONDS)
+    return time if near is None else near
