@@ -15,7 +15,8 @@ from agent.estimate_rates import API_PRICES
 from agent.estimates import REFERENCE_SIZE, Estimate, StageEstimate, estimate
 from agent.schemas import RenderOptions
 from agent.timings import SMOOTHING, load_timings, record_timing
-from audio import EnergyCurve, Section, TrackAnalysis
+from audio import TrackAnalysis
+from tests.support.analysis import analysis_of
 from videogen import seconds_to_frames
 
 BRIEF = "a woman and a man race from the rooftop to the beach"
@@ -23,23 +24,13 @@ STAGES = ["brief", "references", "shots", "storyboard", "video", "timeline", "ex
 
 
 def _analysis(duration: float, tempo: float = 120.0) -> TrackAnalysis:
-    beat = 60.0 / tempo
-    beats = [round(0.25 + i * beat, 4) for i in range(int((duration - 0.25) / beat) + 1)]
     third = duration / 3
     sections = [
-        Section(start=0.0, end=third, label="verse", energy=0.4),
-        Section(start=third, end=2 * third, label="chorus", energy=0.9),
-        Section(start=2 * third, end=duration, label="outro", energy=0.3),
+        (0.0, third, "verse", 0.4),
+        (third, 2 * third, "chorus", 0.9),
+        (2 * third, duration, "outro", 0.3),
     ]
-    return TrackAnalysis(
-        content_hash="0" * 64,
-        duration=duration,
-        tempo=tempo,
-        beats=beats,
-        downbeats=beats[::4],
-        sections=sections,
-        energy=EnergyCurve(hop=0.25, values=[0.5] * int(duration * 4)),
-    )
+    return analysis_of(sections, tempo)
 
 
 SONG = _analysis(60.0)

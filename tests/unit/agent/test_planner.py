@@ -7,25 +7,8 @@ import itertools
 import pytest
 
 from agent.planner import plan_cuts, plan_shots, write_brief
-from audio import EnergyCurve, Section, TrackAnalysis
-
-
-def _analysis(
-    sections: list[tuple[float, float, str, float]], tempo: float = 120.0
-) -> TrackAnalysis:
-    duration = sections[-1][1]
-    beat = 60.0 / tempo
-    beats = [round(0.25 + i * beat, 4) for i in range(int((duration - 0.25) / beat) + 1)]
-    return TrackAnalysis(
-        content_hash="0" * 64,
-        duration=duration,
-        tempo=tempo,
-        beats=beats,
-        downbeats=beats[::4],
-        sections=[Section(start=a, end=b, label=lab, energy=e) for a, b, lab, e in sections],
-        energy=EnergyCurve(hop=0.25, values=[0.5] * int(duration * 4)),
-    )
-
+from audio import EnergyCurve
+from tests.support.analysis import analysis_of as _analysis
 
 SONG = _analysis(
     [

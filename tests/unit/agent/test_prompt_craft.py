@@ -29,26 +29,11 @@ from agent.planner.structured import (
 )
 from agent.planner.vocabulary import SHOT_PATTERNS, SHOT_PHRASES
 from agent.schemas import TEMPLATES, Brief, Character, Location, RenderOptions, Shot
-from audio import EnergyCurve, Section, TrackAnalysis
 from imagegen import ImageRequest, PrevizEngine
+from tests.support.analysis import analysis_of as _analysis
 
 HEX = re.compile(r"#[0-9A-Fa-f]{6}")
 _GLUE = {"a", "an", "the", "in", "of", "and", "hex", "color", "colour", "dressed", "that", "who"}
-
-
-def _analysis(sections: list[tuple[float, float, str, float]], tempo: float) -> TrackAnalysis:
-    duration = sections[-1][1]
-    beat = 60.0 / tempo
-    beats = [round(0.25 + i * beat, 4) for i in range(int((duration - 0.25) / beat) + 1)]
-    return TrackAnalysis(
-        content_hash="0" * 64,
-        duration=duration,
-        tempo=tempo,
-        beats=beats,
-        downbeats=beats[::4],
-        sections=[Section(start=a, end=b, label=lab, energy=e) for a, b, lab, e in sections],
-        energy=EnergyCurve(hop=0.25, values=[0.5] * int(duration * 4)),
-    )
 
 
 ANALYSES = {
