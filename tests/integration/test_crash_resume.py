@@ -67,7 +67,14 @@ def uninterrupted(short_track: Path, tmp_path_factory: pytest.TempPathFactory) -
     return _sha(out)
 
 
-@pytest.mark.parametrize("stage", ORDER)
+# One-step stages (brief, shot list, timeline) only rerun their node: slow-marked to keep the
+# default run short; the stages that make many things one by one run by default.
+ONE_STEP = ("brief", "shots", "timeline")
+
+
+@pytest.mark.parametrize(
+    "stage", [pytest.param(s, marks=pytest.mark.slow) if s in ONE_STEP else s for s in ORDER]
+)
 def test_crash_in_stage_resumes_there(
     stage: str, short_track: Path, tmp_path: Path, uninterrupted: str
 ) -> None:
