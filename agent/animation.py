@@ -16,6 +16,7 @@ from pathlib import Path
 
 from agent.errors import RenderCancelled
 from agent.motion_notes import parse_motion
+from agent.planner.vocabulary import DEFAULT_PARALLAX, PARALLAX_BY_SHOT
 from agent.schemas import Shot
 from agent.studio import Studio
 from storage import cache_get, cache_put
@@ -62,10 +63,12 @@ class Animator:
         instruction when the clip was quoted."""
         first = seconds_to_frames(shot.start, self.fps)
         camera, intensity = shot.camera, 0.5 + 0.5 * shot.energy  # ≤ 1: inside title-safe
+        parallax = PARALLAX_BY_SHOT.get(shot.shot_type, DEFAULT_PARALLAX)
         if note:
             motion = parse_motion(note)
             camera = motion.camera or camera
             intensity = min(intensity * motion.strength, 2.0)
+            parallax = parallax if motion.parallax is None else motion.parallax
         return ClipRequest(
             image=frame,
             width=self.size[0],
@@ -79,6 +82,7 @@ class Animator:
                 if shot.start + 0.05 < t < shot.end
             ),
             intensity=intensity,
+            parallax=parallax,
             seed=shot.seed,
             prompt=f"{shot.subject} {shot.action}" + (f", {note}" if note else ""),
         )

@@ -29,6 +29,9 @@ PULSE_ATTACK_FRAMES = 2.0
 """The pulse rises over this many frames before the downbeat and peaks on it."""
 PULSE_DECAY = 0.06
 """Pulse decay time constant in seconds: down to 8 % after 0.15 s."""
+PARALLAX_GAIN = 0.6
+"""At parallax 1 the nearest things travel 1 + this times as far as the plane in focus, and
+the farthest 1 − this times (see ``videogen.parallax``)."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,8 @@ class CameraPlan:
     """Window centre in 0…1 of the frame height."""
     pulse: np.ndarray
     """Pulse envelope 0…1 (drives the brightness lift)."""
+    parallax: float = 0.0
+    """How much more near things move than far ones (``PARALLAX_GAIN`` × the request's)."""
 
     def boxes(self, width: float, height: float) -> np.ndarray:
         """Crop boxes ``(n, 4)`` as left, top, right, bottom in a ``width``×``height`` source."""
@@ -114,11 +119,16 @@ def plan_camera(request: ClipRequest) -> CameraPlan:
     pulse = pulse_envelope(times, request.pulses, request.fps)
     zoom = zoom * (1.0 + PULSE_ZOOM * k * pulse)
     margin = 0.5 - 0.5 / zoom
+    parallax = PARALLAX_GAIN * request.parallax
+    # With parallax the nearest things travel (1 + parallax) times the window: the window
+    # travels that much less, so they too stay inside the still.
+    travel = margin / (1.0 + parallax)
     return CameraPlan(
         zoom=zoom,
-        centre_x=0.5 + u_x * margin,
-        centre_y=0.5 + u_y * margin,
+        centre_x=0.5 + u_x * travel,
+        centre_y=0.5 + u_y * travel,
         pulse=pulse,
+        parallax=parallax,
     )
 
 

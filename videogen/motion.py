@@ -2,8 +2,10 @@
 
 No model and no GPU: push-in / pull-out zooms, pans and tilts across a slightly zoomed
 frame, a slow drift for static shots, and on each pulse a short zoom bump with a
-brightness lift that decays in about 0.15 s. Given an end frame (the next shot's), the last
-third of a second dissolves into it, under the same camera move.
+brightness lift that decays in about 0.15 s. With ``parallax`` the still is bent by a depth
+guess from its focus and ground plane (``videogen.depth``), so near things move more than
+far ones. Given an end frame (the next shot's), the last third of a second dissolves into
+it, under the same camera move.
 """
 
 import logging
@@ -14,8 +16,10 @@ from pathlib import Path
 from videogen._files import atomic_output, check_output_path
 from videogen.adapter import AdapterInfo, CancelFn, Capabilities
 from videogen.camera import luma_table, plan_camera
+from videogen.depth import estimate_depth
 from videogen.encoding import check_encoder_options
 from videogen.errors import ExportError, MediaError
+from videogen.parallax import ParallaxWarp
 from videogen.probe import ffmpeg_exe, probe_video
 from videogen.request import ClipRequest
 from videogen.still import fit_cover, load_still, yuv_planes
@@ -123,28 +127,35 @@ def render_planes(request: ClipRequest) -> Iterator[bytes]:
     size = (request.width, request.height)
     half = (request.width // 2, request.height // 2)
     plan = plan_camera(request)
-    fitted = fit_cover(load_still(request.image), *size, max_zoom=float(plan.zoom.max()))
-    layers = [yuv_planes(fitted)]
+    stills = [load_still(request.image)]
     if request.end_image is not None:  # dissolve into the next frame over the last frames
-        end = fit_cover(load_still(request.end_image), *size, max_zoom=float(plan.zoom.max()))
-        layers.append(yuv_planes(end.resize(fitted.size, resample=Image.Resampling.LANCZOS)))
+        stills.append(load_still(request.end_image))
+    fitted = [fit_cover(still, *size, max_zoom=float(plan.zoom.max())) for still in stills]
+    fitted[1:] = [f.resize(fitted[0].size, resample=Image.Resampling.LANCZOS) for f in fitted[1:]]
+    layers = [yuv_planes(f) for f in fitted]
     mix = dissolve_weights(request.n_frames, request.fps) if len(layers) > 1 else None
-    boxes = plan.boxes(fitted.width, fitted.height).tolist()
+    boxes = plan.boxes(fitted[0].width, fitted[0].height).tolist()
     chroma_boxes = plan.boxes(layers[0][1].width, layers[0][1].height).tolist()
+    warps = (
+        [ParallaxWarp(plan, estimate_depth(f), *size) for f in fitted] if plan.parallax else None
+    )
     bilinear = Image.Resampling.BILINEAR
 
-    def crop(layer: tuple[Image.Image, ...], box: Box, cbox: Box) -> tuple[Image.Image, ...]:
-        luma, *chroma = layer
+    def crop(n: int, k: int, box: Box, cbox: Box) -> tuple[Image.Image, ...]:
+        luma, *chroma = layers[n]
+        if warps is not None:
+            warp = warps[n]
+            return (warp.warp(luma, k, size, 1), *(warp.warp(c, k, half, 2) for c in chroma))
         return (
             luma.resize(size, resample=bilinear, box=box),
             *(plane.resize(half, resample=bilinear, box=cbox) for plane in chroma),
         )
 
     def frame(k: int, box: Box, cbox: Box) -> tuple[Image.Image, ...]:
-        shown = crop(layers[0], box, cbox)
+        shown = crop(0, k, box, cbox)
         if mix is None or mix[k] == 0.0:  # the end frame is only cropped where it shows
             return shown
-        end = crop(layers[1], box, cbox)
+        end = crop(1, k, box, cbox)
         return tuple(Image.blend(a, b, mix[k]) for a, b in zip(shown, end, strict=True))
 
     def planes() -> Iterator[bytes]:

@@ -51,6 +51,9 @@ class ClipRequest(VideoGenModel):
     """What happens in the clip, for models that follow text (the motion adapter does not)."""
     end_image: Path | None = None
     """The frame to end on, for models with first+last-frame conditioning."""
+    parallax: float = Field(default=0.0, ge=0.0, le=1.0)
+    """How strongly near and far parts of the still move apart under the camera move
+    (0: the still moves as one flat picture); for adapters that move a still."""
 
     @field_validator("width", "height")
     @classmethod
@@ -84,7 +87,7 @@ class ClipRequest(VideoGenModel):
         """
         fields = self.model_dump(mode="json")
         fields["image"] = {"sha256": file_sha256(self.image)}
-        for name in ("prompt", "end_image"):  # unset: keys stay what they were before these
+        for name in ("prompt", "end_image", "parallax"):  # unset: keys as before these existed
             if not fields[name]:
                 del fields[name]
         if self.end_image is not None:

@@ -231,6 +231,17 @@ CAMERA_BY_SHOT: dict[str, list[str]] = {
     "insert": ["tilt-up", "push-in", "pan-right"],
 }
 
+# How far near and far parts of a frame move apart under the camera move (the motion adapter's
+# parallax, 0…1): wide shots have the deepest space, extreme close-ups almost none.
+PARALLAX_BY_SHOT: dict[str, float] = {
+    "wide": 1.0,
+    "medium": 0.8,
+    "close-up": 0.6,
+    "extreme-close-up": 0.3,
+    "insert": 0.5,
+}
+DEFAULT_PARALLAX = 0.6
+
 # Prompt craft (Flux.2 guide): concrete surfaces that carry the palette's hex colours, most
 # visible first, by a word found in the location's description; lighting by time of day; lens,
 # angle and depth of field by shot type.

@@ -47,3 +47,17 @@ def test_the_video_gate_regenerates_only_quoted_clips() -> None:
             state,
             Decision(action="regenerate", instruction="x", targets=["4"]),  # type: ignore[arg-type]
         )
+
+
+@pytest.mark.parametrize(
+    ("instruction", "note"),
+    [
+        ("more depth", MotionNote(None, 1.0, parallax=1.0)),
+        ("no depth, slow pan left", MotionNote("pan-left", CALMER_SCALE, parallax=0.0)),
+        ("flat", MotionNote(None, 1.0, parallax=0.0)),
+        ("push in with parallax", MotionNote("push-in", 1.0, parallax=1.0)),
+        ("less depth", MotionNote(None, 1.0, parallax=0.0)),
+    ],
+)
+def test_depth_is_read_apart_from_strength(instruction: str, note: MotionNote) -> None:
+    assert parse_motion(instruction) == note
