@@ -18,7 +18,9 @@ Analyse the track (as render does, and cached for it), plan the brief and shots 
 planner, and print per stage how many images, clips and frames a render from scratch makes, the
 expected seconds and the cost in USD for the configured image engine and video adapter. Each
 line says where its number comes from: this machine's measured rates once it has rendered, else
-the documented defaults. STORYBEAT_FLUX2_API_PRICE sets a flat USD price per flux2-api image.
+the documented defaults. STORYBEAT_FLUX2_API_PRICE sets a flat USD price per flux2-api image;
+STORYBEAT_VIDEO_PRICE the USD per generated second of a hosted video adapter (hosted models make
+fixed lengths: the estimate counts the seconds they bill).
 """
 
 
@@ -80,11 +82,11 @@ def table(result: Estimate) -> list[str]:
     """The estimate as aligned text lines: a header, one line per stage and the total."""
     rows = [("stage", "makes", "time", "cost", "basis")]
     rows += [
-        (s.stage, _makes(s), _clock(s.seconds), f"${s.cost_usd:.2f}", s.basis)
-        for s in result.stages
+        (s.stage, _makes(s), _clock(s.seconds), _usd(s.cost_usd), s.basis) for s in result.stages
     ]
     total = _clock(result.seconds) + ("" if result.complete else " + unknown")
-    rows.append(("total", "", total, f"${result.cost_usd:.2f}", "from scratch; nothing reused"))
+    cost = _usd(result.cost_usd) + ("" if result.cost_complete else " + unknown")
+    rows.append(("total", "", total, cost, "from scratch; nothing reused"))
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     return [
         f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:>{widths[2]}}  "
@@ -98,6 +100,10 @@ def _makes(stage: StageEstimate) -> str:
     if stage.frames and stage.unit != "frame":
         text += f", {stage.frames} frames"
     return f"{text} {stage.size}" if stage.size else text
+
+
+def _usd(cost: float | None) -> str:
+    return "unknown" if cost is None else f"${cost:.2f}"
 
 
 def _clock(seconds: float | None) -> str:

@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     flux2_api_price: float | None = Field(default=None, ge=0)  # USD per image, for estimates
     i2v_weights: Path | None = None  # STORYBEAT_I2V_WEIGHTS: Wan 2.x I2V or LTX-Video folder
     video_model: str | None = None  # STORYBEAT_VIDEO_MODEL: the hosted adapter's model id
+    video_price: float | None = Field(default=None, ge=0)  # USD per generated second, estimates
     llm: str | None = None  # STORYBEAT_LLM, e.g. "openai:gpt-4o-mini"; unset: the rules planner
     max_track_minutes: float = Field(default=20.0, gt=0, le=600)
     fps: int = Field(default=24, ge=12, le=60)

@@ -11,12 +11,13 @@ from scratch.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from agent import planner
 from agent.config import Settings
+from agent.engines import video_adapter
 from agent.errors import AgentInputError
 from agent.estimate_rates import (
     ADAPTER_DEFAULTS,
@@ -33,6 +34,7 @@ from agent.estimate_rates import (
 from agent.schemas import Brief, RenderOptions, Shot
 from agent.timings import Rate, load_timings, timing_key, worker_label
 from audio import TrackAnalysis
+from videogen import VideoAdapter
 
 REFERENCE_SIZE = 512  # agent.nodes.REFERENCE_SIZE: character sheets and location plates
 MAX_REFERENCES = 10  # imagegen.request.MAX_REFERENCES: references one frame carries at most
@@ -47,7 +49,7 @@ class StageEstimate:
     units: int
     unit: str
     seconds: float | None
-    cost_usd: float
+    cost_usd: float | None  # None: the provider's price is not known here
     basis: str
     frames: int = 0
     size: str = ""
@@ -77,7 +79,12 @@ class Estimate:
 
     @property
     def cost_usd(self) -> float:
-        return sum(s.cost_usd for s in self.stages)
+        """The known costs; ``cost_complete`` says whether that is all of them."""
+        return sum(s.cost_usd for s in self.stages if s.cost_usd is not None)
+
+    @property
+    def cost_complete(self) -> bool:
+        return all(s.cost_usd is not None for s in self.stages)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready: seconds to the millisecond, costs to a hundredth of a cent."""
@@ -85,11 +92,13 @@ class Estimate:
         for stage in data["stages"]:
             if stage["seconds"] is not None:
                 stage["seconds"] = round(stage["seconds"], 3)
-            stage["cost_usd"] = round(stage["cost_usd"], 4)
+            if stage["cost_usd"] is not None:
+                stage["cost_usd"] = round(stage["cost_usd"], 4)
         data["total"] = {
             "seconds": round(self.seconds, 3),
             "complete": self.complete,
             "cost_usd": round(self.cost_usd, 4),
+            "cost_complete": self.cost_complete,
         }
         return data
 
@@ -129,7 +138,8 @@ def estimate(
     rates = load_timings(settings.data_dir) if history is None else history
     engine = engine_key(settings.image_engine)
     worker, flux2_device = image_worker(settings)
-    adapter = settings.video_adapter.strip().lower()
+    video = video_adapter(settings)  # refused as a render would refuse it: no key, no weights
+    adapter = video.name
     upload_names = [f"upload-{i + 1}" for i in range(uploads)]
     brief = planner.write_brief(
         options.brief, template=options.template, analysis=analysis, uploads=upload_names
@@ -156,7 +166,7 @@ def estimate(
         context.stage("references", "generate_references", references),
         StageEstimate("shots", "plan_shot_list", len(shots), "shot", plan_seconds, 0.0, planning),
         context.stage("storyboard", "draw_storyboard", frames),
-        _video(adapter, rates, len(shots), sum(clip_frames), width, height),
+        _video(video, settings.video_price, rates, shots, sum(clip_frames), width, height),
         StageEstimate("timeline", "assemble_timeline", 1, "timeline", 0.0, 0.0, "bookkeeping"),
         _export(export_frames, width, height),
     )
@@ -319,21 +329,41 @@ def _measured(rate: Rate, sample: str, units: str) -> str:
 
 
 def _video(
-    adapter: str, rates: Mapping[str, Rate], clips: int, frames: int, width: int, height: int
+    adapter: VideoAdapter,
+    price: float | None,
+    rates: Mapping[str, Rate],
+    shots: Sequence[Shot],
+    frames: int,
+    width: int,
+    height: int,
 ) -> StageEstimate:
-    default = ADAPTER_DEFAULTS.get(adapter)
-    learned = _learned(rates, "video", adapter, width, height, default)
+    """Clips: seconds from this machine's rate or the default; for a hosted adapter, the
+    seconds it bills (each shot's length snapped to the lengths the model makes) at ``price``
+    per second."""
+    name, capabilities = adapter.name, adapter.capabilities
+    default = ADAPTER_DEFAULTS.get(name)
+    learned = _learned(rates, "video", name, width, height, default)
     seconds: float | None
     if learned is not None:
         per_frame, basis = learned
         seconds = per_frame * frames
     elif default is not None:
         seconds = default.seconds(width, height) * frames
-        basis = f"default for {adapter} at {width}x{height}: {MEASURED_ON}"
+        basis = f"default for {name} at {width}x{height}: {MEASURED_ON}"
     else:
-        seconds, basis = None, f"{adapter}: not measured on this machine yet (learned after a run)"
+        seconds, basis = None, f"{name}: not measured on this machine yet (learned after a run)"
+    cost: float | None = 0.0
+    if not capabilities.local:
+        billed = sum(capabilities.snap_duration(shot.duration) for shot in shots)
+        if price is None:
+            cost = None
+            basis += f"; {billed:.0f} s generated, price unknown: set STORYBEAT_VIDEO_PRICE"
+        else:
+            cost = billed * price
+            basis += f"; {billed:.0f} s generated at ${price:g}/s (STORYBEAT_VIDEO_PRICE)"
     size = f"{width}x{height}"
-    return StageEstimate("video", "animate_shots", clips, "clip", seconds, 0.0, basis, frames, size)
+    return StageEstimate("video", "animate_shots", len(shots), "clip", seconds, cost, basis,
+                         frames, size)  # fmt: skip
 
 
 def _export(frames: int, width: int, height: int) -> StageEstimate:

@@ -188,3 +188,30 @@ def test_a_corrupt_timings_file_is_ignored_with_a_warning(
     record_timing(settings.data_dir, "storyboard/previz/1280x720", 1.0, 4)
     assert load_timings(settings.data_dir)["storyboard/previz/1280x720"].seconds == 0.25
     assert not list(settings.data_dir.glob(".timings.json.*"))  # no temporary file left
+
+
+def test_a_hosted_adapter_bills_the_lengths_its_model_makes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from videogen.hosted.veo import CAPABILITIES
+
+    options = RenderOptions(brief=BRIEF, resolution="720p")
+    with pytest.raises(AgentInputError, match="GEMINI_API_KEY"):
+        estimate(_settings(tmp_path, video_adapter="veo"), options, SONG)
+    monkeypatch.setenv("GEMINI_API_KEY", "test-key")
+    unpriced = estimate(_settings(tmp_path, video_adapter="veo"), options, SONG)
+    video = _stage(unpriced, "video")
+    assert video.cost_usd is None and not unpriced.cost_complete
+    assert "price unknown: set STORYBEAT_VIDEO_PRICE" in video.basis
+    assert video.seconds is None  # never measured on this machine
+    assert unpriced.as_dict()["total"]["cost_complete"] is False
+
+    priced = estimate(_settings(tmp_path, video_adapter="veo", video_price=0.4), options, SONG)
+    brief = planner.write_brief(BRIEF, template=options.template, analysis=SONG, uploads=[])
+    shots = planner.plan_shots(brief, SONG)
+    billed = sum(CAPABILITIES.snap_duration(shot.duration) for shot in shots)
+    assert billed > sum(shot.duration for shot in shots)  # 4, 6 or 8 s per clip
+    assert _stage(priced, "video").cost_usd == pytest.approx(0.4 * billed)
+    assert priced.cost_complete and priced.cost_usd == pytest.approx(0.4 * billed)
+    motion = estimate(_settings(tmp_path), options, SONG)
+    assert _stage(motion, "video").cost_usd == 0.0 and motion.cost_complete
