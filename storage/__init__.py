@@ -1,5 +1,16 @@
-"""Storybeat storage: SQLAlchemy tables, Alembic migrations, the media store and jobs."""
+"""Storybeat storage: SQLAlchemy tables, Alembic migrations, the media store, jobs, accounts."""
 
+from storage.accounts import (
+    create_user,
+    create_web_session,
+    delete_expired_sessions,
+    delete_web_session,
+    get_user,
+    normalise_email,
+    set_password_hash,
+    user_by_email,
+    web_session,
+)
 from storage.db import Database, open_database, sqlite_url
 from storage.errors import (
     DatabaseUnavailableError,
@@ -8,7 +19,17 @@ from storage.errors import (
     StorageInputError,
 )
 from storage.media import MediaStore, file_sha256
-from storage.models import JOB_STATES, Artifact, Base, CacheEntry, Job, Project, Track
+from storage.models import (
+    JOB_STATES,
+    Artifact,
+    Base,
+    CacheEntry,
+    Job,
+    Project,
+    Track,
+    User,
+    WebSession,
+)
 from storage.repository import (
     artifact_history,
     cache_get,
@@ -40,21 +61,32 @@ __all__ = [
     "StorageError",
     "StorageInputError",
     "Track",
+    "User",
+    "WebSession",
     "artifact_history",
     "cache_get",
     "cache_put",
     "create_job",
+    "create_user",
+    "create_web_session",
     "current_artifact",
     "current_artifacts",
+    "delete_expired_sessions",
+    "delete_web_session",
     "file_sha256",
     "get_job",
     "get_or_create_project",
     "get_project",
     "get_track",
+    "get_user",
+    "normalise_email",
     "open_database",
     "restore_artifact",
     "save_artifact",
+    "set_password_hash",
     "set_track",
     "sqlite_url",
     "update_job",
+    "user_by_email",
+    "web_session",
 ]

@@ -80,6 +80,10 @@ class Project(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     options: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    owner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True, default=None
+    )
+    """The studio account the project belongs to; None for projects made with the CLI."""
 
     def __repr__(self) -> str:
         return f"Project(id={self.id!r}, name={self.name!r})"
@@ -147,9 +151,44 @@ class Job(Base):
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    owner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True, default=None
+    )
+    stage: Mapped[str | None] = mapped_column(String(32), default=None)
+    """The stage the job is working on (progress names: brief, references, …, export)."""
+    message: Mapped[str | None] = mapped_column(Text, default=None)
+    """The latest progress line, for people watching."""
+    result: Mapped[Any] = mapped_column(JSON, nullable=True, default=None)
+    """What the job produced (JSON), e.g. the gate it stopped at or the export's media."""
 
     def __repr__(self) -> str:
         return f"Job(id={self.id}, kind={self.kind!r}, state={self.state!r})"
+
+
+class User(Base):
+    """A studio account; the password is kept only as an argon2 hash."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"User(id={self.id}, email={self.email!r})"
+
+
+class WebSession(Base):
+    """A signed-in browser: the sha256 of its cookie token (never the token), its CSRF token."""
+
+    __tablename__ = "web_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class CacheEntry(Base):

@@ -97,9 +97,15 @@ def get_project(session: Session, project_id: str) -> Project | None:
 
 
 def get_or_create_project(
-    session: Session, project_id: str, *, name: str, options: dict[str, Any]
+    session: Session,
+    project_id: str,
+    *,
+    name: str,
+    options: dict[str, Any],
+    owner_id: int | None = None,
 ) -> Project:
-    """Return the project ``project_id``, creating it with ``name`` and ``options`` if absent.
+    """Return the project ``project_id``, creating it with ``name``, ``options`` and
+    ``owner_id`` (a studio account; None for the CLI's) if absent.
 
     An existing project is returned unchanged. Safe when two processes create it at once.
     """
@@ -115,6 +121,7 @@ def get_or_create_project(
         id=project_id,
         name=name,
         options=_normalise_json("options", options),
+        owner_id=owner_id,
         created_at=now,
         updated_at=now,
     )
