@@ -7,8 +7,9 @@ import json
 import logging
 import os
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from agent import cli_estimate, cli_image, cli_project
 from agent.config import Settings
@@ -30,10 +31,17 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
-def build_parser() -> argparse.ArgumentParser:
+Extension = Callable[[Any], None]
+"""Adds commands to the ``storybeat`` subparsers; a command sets ``run=fn(args) -> int`` as a
+default (how ``web`` adds ``serve`` without ``agent`` importing ``web``)."""
+
+
+def build_parser(extensions: Sequence[Extension] = ()) -> argparse.ArgumentParser:
     parser = _Parser(prog="storybeat", description="Agentic music-video studio.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    for extend in extensions:
+        extend(sub)
 
     analyze = sub.add_parser("analyze", help="beats, downbeats, sections and energy of a track")
     analyze.add_argument("track", type=Path)
@@ -137,8 +145,8 @@ def _rhythm_hint(args: argparse.Namespace) -> RhythmHint | None:
     return RhythmHint(bpm=args.bpm, meter=args.meter, downbeat=args.downbeat)
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def main(argv: list[str] | None = None, extensions: Sequence[Extension] = ()) -> int:
+    args = build_parser(extensions).parse_args(argv)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="storybeat: %(levelname)s %(name)s: %(message)s",
@@ -204,6 +212,8 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
+    if getattr(args, "run", None) is not None:
+        return int(args.run(args))
     if args.command == "analyze":
         return _analyze(args)
     if args.command == "doctor":

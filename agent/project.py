@@ -327,6 +327,28 @@ def decide(studio: Studio, project_id: str, answer: dict[str, Any]) -> str | Non
         return _waiting(graph, config)
 
 
+def resume(studio: Studio, project_id: str) -> str | None:
+    """Go on from the last checkpoint of a run that stopped (a crash, a server restart); the
+    finished steps are kept. Returns the gate the project waits at next (None: done)."""
+    with _graph(studio, project_id) as (graph, config, _values):
+        waiting = _waiting(graph, config)
+        if waiting is None:
+            raise AgentInputError(f"project {project_id!r} has finished: nothing to resume")
+        if waiting.startswith("review_"):
+            raise AgentInputError(
+                f"project {project_id!r} is waiting for review at {waiting}: approve or change it"
+            )
+        graph.invoke(None, config, context=studio, durability="sync")
+        return _waiting(graph, config)
+
+
+def state(studio: Studio, project_id: str) -> dict[str, Any]:
+    """The project's agent state as its last checkpoint holds it (analysis, brief, shots,
+    frames, clips, timeline, …) and ``next``, the step it runs or waits at next."""
+    with _graph(studio, project_id) as (graph, config, values):
+        return {**values, "next": list(graph.get_state(config).next)}
+
+
 def _waiting(graph: Any, config: RunnableConfig) -> str | None:
     pending = graph.get_state(config).next
     return pending[0] if pending else None

@@ -81,8 +81,10 @@ def project_key(
     settings: Settings,
     *,
     review: bool = False,
+    owner: str = "",
 ) -> str:
-    """Same inputs → same project, so a second run resumes or reuses the first."""
+    """Same inputs → same project, so a second run resumes or reuses the first; ``owner``
+    (the studio's account and project slot) keeps projects with the same inputs apart."""
     payload: dict[str, Any] = {
         "track": content_hash,
         "options": options.model_dump(
@@ -96,6 +98,8 @@ def project_key(
         payload["lyrics"] = hashlib.sha256(Path(options.lyrics).read_bytes()).hexdigest()
     if review:  # reviewed projects are the musician's own, apart from automatic renders
         payload["review"] = True
+    if owner:
+        payload["owner"] = owner
     digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
     return "r" + digest[:15]
 
@@ -132,9 +136,14 @@ def render(
     studio: Studio,
     output: Path | None,
     review: bool = False,
+    owner_id: int | None = None,
+    slot: str = "",
 ) -> RenderResult:
     """Run (or resume) every stage for `track` and write the cut to `output`; with ``review``
-    the project pauses for the musician after each stage (``waiting_at``) and exports later."""
+    the project pauses for the musician after each stage (``waiting_at``) and exports later.
+
+    ``owner_id`` is the studio account the project belongs to; ``slot`` keeps it apart from the
+    account's other projects with the same inputs (the studio gives each new project one)."""
     started = time.perf_counter()
     output = check_output(output) if output is not None else None
     check_references(options.references)
@@ -152,10 +161,15 @@ def render(
         [u["media"] for u in uploads],
         studio.settings,
         review=review,
+        owner=f"{owner_id}/{slot}" if owner_id is not None else slot,
     )
     with studio.db.session() as session:
         get_or_create_project(
-            session, project_id, name=prepared.path.stem, options=options.model_dump(mode="json")
+            session,
+            project_id,
+            name=prepared.path.stem,
+            options=options.model_dump(mode="json"),
+            owner_id=owner_id,
         )
         set_track(
             session,
