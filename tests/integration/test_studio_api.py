@@ -1,0 +1,226 @@
+"""The studio's JSON API end to end: one musician's whole project, and a second who sees none
+of it. Every route is called; the agent does the work (previz + motion on a 12 s song)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import soundfile
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from agent.config import Settings
+from videogen import probe_video
+from web.app import create_app
+from web.config import WebSettings
+
+PASSWORD = "correct horse battery"
+
+
+class Musician:
+    """A signed-in API client: JSON calls with the CSRF header, jobs waited for."""
+
+    def __init__(self, app: FastAPI, email: str) -> None:
+        self.client = TestClient(app, base_url="http://127.0.0.1:8000")
+        self.csrf = self.client.get("/api/auth/csrf").json()["csrf_token"]
+        answer = self.post("/api/auth/signup", {"email": email, "password": PASSWORD})
+        assert answer.status_code == 201, answer.text
+        self.csrf = answer.json()["csrf_token"]
+
+    def post(self, url: str, body: Any = None, **kwargs: Any) -> Any:
+        headers = {"X-CSRF-Token": self.csrf}
+        if body is not None:
+            kwargs["json"] = body
+        return self.client.post(url, headers=headers, **kwargs)
+
+    def get(self, url: str) -> Any:
+        return self.client.get(url)
+
+    def wait(self, started: Any) -> dict[str, Any]:
+        """The finished job of a 202 answer."""
+        assert started.status_code == 202, started.text
+        job_id = started.json()["job"]["id"]
+        self.client.app.state.jobs.wait(job_id, timeout=600)  # type: ignore[attr-defined]
+        job = self.get(f"/api/jobs/{job_id}").json()
+        assert job["state"] == "done", job["error"]
+        return job
+
+    def approve_to_end(self, project_id: str, waiting: str | None) -> list[str]:
+        """Approve every gate from ``waiting`` on; the gates passed."""
+        passed = []
+        while waiting:
+            passed.append(waiting)
+            answer = self.post(f"/api/projects/{project_id}/decision", {"action": "approve"})
+            waiting = self.wait(answer)["result"]["waiting_at"]
+        return passed
+
+
+@pytest.fixture(scope="module")
+def song(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from audio.demo import synthesize_demo
+
+    folder = tmp_path_factory.mktemp("song")
+    synthesize_demo(folder / "demo.wav")
+    audio, rate = soundfile.read(folder / "demo.wav")
+    path = folder / "night drive.wav"
+    soundfile.write(path, audio[: 12 * rate], rate, subtype="PCM_16")
+    return path
+
+
+@pytest.fixture(scope="module")
+def studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
+    data = tmp_path_factory.mktemp("studio-data")
+    app = create_app(Settings(data_dir=data), WebSettings(max_upload_mb=4))
+    yield app
+    app.state.jobs.shutdown()
+
+
+@pytest.fixture(scope="module")
+def ada(studio: FastAPI) -> Musician:
+    return Musician(studio, "ada@example.com")
+
+
+@pytest.fixture(scope="module")
+def project(ada: Musician, song: Path) -> dict[str, Any]:
+    """Ada's project after a full review: approved at every gate."""
+    with song.open("rb") as fh:
+        started = ada.post(
+            "/api/projects",
+            data={"brief": "a dancer on a rooftop at night", "resolution": "360p"},
+            files={"track": (song.name, fh, "audio/wav")},
+        )
+    job = ada.wait(started)
+    project_id = job["project_id"]
+    assert job["result"]["waiting_at"] == "review_write_brief"
+    gates = ada.approve_to_end(project_id, job["result"]["waiting_at"])
+    return {"id": project_id, "gates": gates, "job": job["id"]}
+
+
+def frame_hashes(ada: Musician, project_id: str) -> dict[int, str]:
+    shown = ada.get(f"/api/projects/{project_id}").json()
+    return {a["number"]: a["sha256"] for a in shown["artifacts"] if a["kind"] == "frame"}
+
+
+def test_a_project_goes_through_every_gate_to_the_end(ada: Musician, project: dict) -> None:
+    assert project["gates"] == [
+        "review_write_brief",
+        "review_generate_references",
+        "review_plan_shot_list",
+        "review_draw_storyboard",
+        "review_animate_shots",
+        "review_assemble_timeline",
+    ]
+    listed = ada.get("/api/projects").json()
+    assert [p["id"] for p in listed] == [project["id"]]
+    assert listed[0]["name"] == "night drive"
+    shown = ada.get(f"/api/projects/{project['id']}").json()
+    assert shown["next"] == [] and shown["export"] is None  # a reviewed project exports later
+    assert all(ok for page, ok in shown["done"].items() if page != "export")
+    assert shown["brief"]["title"] and len(shown["shots"]) >= 3
+
+
+def test_the_analysis_has_beats_sections_and_a_waveform(ada: Musician, project: dict) -> None:
+    body = ada.get(f"/api/projects/{project['id']}/analysis").json()
+    analysis = body["analysis"]
+    assert 11.5 < analysis["duration"] < 12.5
+    assert len(analysis["beats"]) > 10 and analysis["sections"]
+    assert len(body["waveform"]) == 600 and max(body["waveform"]) == 1.0
+
+
+def test_media_is_served_to_its_owner(ada: Musician, project: dict) -> None:
+    shown = ada.get(f"/api/projects/{project['id']}").json()
+    frame = next(a for a in shown["artifacts"] if a["kind"] == "frame")
+    answer = ada.get(f"/media/{project['id']}/{frame['media']}")
+    assert answer.status_code == 200 and answer.headers["content-type"] == "image/png"
+    assert hashlib.sha256(answer.content).hexdigest() == frame["sha256"]
+    assert ada.get(f"/media/{project['id']}/{'0' * 64}.png").status_code == 404
+    assert ada.get(f"/media/{project['id']}/..%2F..%2Fetc%2Fpasswd").status_code == 404
+
+
+def test_quoting_two_frames_redraws_only_them_and_restore_brings_one_back(
+    ada: Musician, project: dict
+) -> None:
+    before = frame_hashes(ada, project["id"])
+    quote = {"kind": "frame", "numbers": [1, 3], "instruction": "make it dawn, warm light"}
+    job = ada.wait(ada.post(f"/api/projects/{project['id']}/quote", quote))
+    assert job["result"]["made"]["storyboard"] == 2
+    assert job["result"]["waiting_at"] == "review_draw_storyboard"  # reviewed again
+    after = frame_hashes(ada, project["id"])
+    changed = {n for n in before if before[n] != after[n]}
+    assert changed == {1, 3}
+    versions = ada.get(f"/api/projects/{project['id']}/history/frame/0").json()
+    assert [v["version"] for v in versions] == [1, 2] and versions[1]["current"]
+    assert versions[1]["instruction"] == "make it dawn, warm light"
+
+    body = {"artifact": "frame:1", "version": 1}
+    job = ada.wait(ada.post(f"/api/projects/{project['id']}/restore", body))
+    restored = frame_hashes(ada, project["id"])
+    assert restored[1] == before[1] and restored[3] == after[3]
+    ada.approve_to_end(project["id"], job["result"]["waiting_at"])
+
+
+def test_timeline_edits_and_exports_download_with_the_right_duration(
+    ada: Musician, project: dict, tmp_path: Path
+) -> None:
+    edits = [{"op": "reorder", "shot": 2, "index": 0}, {"op": "transition", "after": 1,
+                                                         "type": "crossfade"}]  # fmt: skip
+    job = ada.wait(ada.post(f"/api/projects/{project['id']}/timeline", {"edits": edits}))
+    assert ada.approve_to_end(project["id"], job["result"]["waiting_at"]) == [
+        "review_assemble_timeline"  # a reviewed project shows the edited timeline for approval
+    ]
+    shown = ada.get(f"/api/projects/{project['id']}").json()
+    items = shown["timeline"]["tracks"][0]["items"]
+    clips = [item["name"] for item in items if item["kind"] == "clip"]
+    assert clips[:2] == ["Shot 2", "Shot 1"]
+    assert [i["kind"] for i in items].count("transition") >= 1
+
+    job = ada.wait(ada.post(f"/api/projects/{project['id']}/export", {"format": "mp4"}))
+    answer = ada.get(f"/api/projects/{project['id']}/exports/{job['id']}")
+    assert answer.status_code == 200 and answer.headers["content-type"] == "video/mp4"
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(answer.content)
+    info = probe_video(cut)
+    assert info.has_audio and abs(info.n_frames / info.fps - 12.0) < 0.1
+
+    job = ada.wait(ada.post(f"/api/projects/{project['id']}/export", {"format": "otio"}))
+    otio = ada.get(f"/api/projects/{project['id']}/exports/{job['id']}")
+    assert json.loads(otio.content)["OTIO_SCHEMA"].startswith("Timeline")
+
+
+def test_another_musician_sees_nothing_of_it(studio: FastAPI, ada: Musician, project: dict) -> None:
+    shown = ada.get(f"/api/projects/{project['id']}").json()
+    frame = next(a for a in shown["artifacts"] if a["kind"] == "frame")
+    job_id, pid = project["job"], project["id"]
+    hashes = frame_hashes(ada, pid)
+    bea = Musician(studio, "bea@example.com")
+    assert bea.get("/api/projects").json() == []
+    for url in (
+        f"/api/projects/{pid}",
+        f"/api/projects/{pid}/analysis",
+        f"/api/projects/{pid}/history/frame/0",
+        f"/media/{pid}/{frame['media']}",
+        f"/api/jobs/{job_id}",
+        f"/api/jobs/{job_id}/events",
+        f"/api/projects/{pid}/exports/{job_id}",
+    ):
+        assert bea.get(url).status_code == 404, url
+    for url, body in (
+        (f"/api/projects/{pid}/decision", {"action": "approve"}),
+        (f"/api/projects/{pid}/quote", {"kind": "frame", "numbers": [1], "instruction": "x"}),
+        (f"/api/projects/{pid}/restore", {"artifact": "frame:1", "version": 1}),
+        (f"/api/projects/{pid}/timeline", {"edits": [{"op": "reorder", "shot": 1, "index": 1}]}),
+        (f"/api/projects/{pid}/export", {"format": "mp4"}),
+        (f"/api/projects/{pid}/resume", None),
+        (f"/api/jobs/{job_id}/cancel", None),
+    ):
+        assert bea.post(url, body).status_code == 404, url
+    assert frame_hashes(ada, pid) == hashes  # untouched
+    stranger = TestClient(studio, base_url="http://127.0.0.1:8000")
+    assert stranger.get(f"/api/projects/{pid}").status_code == 401
+    media = stranger.get(f"/media/{pid}/{frame['media']}", follow_redirects=False)
+    assert media.status_code == 303 and media.headers["location"].startswith("/signin?next=")

@@ -1,0 +1,240 @@
+"""The JSON API under /api: everything the pages do (documented at /docs)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, File, Form, UploadFile
+from fastapi.responses import FileResponse, StreamingResponse
+from pydantic import BaseModel, Field
+
+from agent import project as agent_project
+from agent.studio import Studio
+from storage import Job
+from web import actions
+from web.actions import check_owner
+from web.deps import JobsDep, StudioDep, WebDep
+from web.errors import NotFoundError
+from web.projects import JobPublic, ProjectPublic, history, owned, owned_job, projects_of, view
+from web.projects import waveform as track_waveform
+from web.security import CurrentUser
+
+router = APIRouter(prefix="/api", tags=["studio"])
+POLL = 0.4  # seconds between looks at a job row while streaming its events
+
+
+class Started(BaseModel):
+    job: JobPublic
+
+
+class DecisionIn(BaseModel):
+    action: Literal["approve", "edit", "regenerate"]
+    instruction: str = ""
+    targets: list[str] = Field(default_factory=list)
+    edits: Any = None
+
+
+class QuoteIn(BaseModel):
+    kind: Literal["frame", "shot", "clip"]
+    numbers: list[int] = Field(min_length=1)
+    instruction: str = Field(min_length=1, max_length=500)
+
+
+class RestoreIn(BaseModel):
+    artifact: str = Field(pattern=r"^(frame|clip):\d+$", description="frame:N or clip:N")
+    version: int = Field(ge=1)
+
+
+class TimelineIn(BaseModel):
+    edits: list[dict[str, Any]] = Field(min_length=1)
+
+
+class ExportIn(BaseModel):
+    format: Literal["mp4", "otio"] = "mp4"
+    preset: str | None = Field(default=None, description="e.g. 16:9-1080p, 9:16-720p, 1:1-4k")
+
+
+def _started(studio: Studio, job_id: int) -> Started:
+    with studio.db.session() as session:
+        job = session.get(Job, job_id)
+        assert job is not None  # just queued
+        return Started(job=JobPublic.of(job))
+
+
+@router.get("/projects", response_model=list[ProjectPublic])
+def list_projects(user: CurrentUser, studio: StudioDep) -> list[ProjectPublic]:
+    with studio.db.session() as session:
+        return projects_of(session, user.id)
+
+
+@router.post("/projects", status_code=202, response_model=Started)
+def create_project(
+    user: CurrentUser,
+    studio: StudioDep,
+    jobs: JobsDep,
+    web: WebDep,
+    track: Annotated[UploadFile, File(description="the song: wav, mp3, flac, ogg, m4a, …")],
+    brief: Annotated[str, Form(max_length=4000)] = "",
+    template: Annotated[str, Form()] = "story",
+    aspect: Annotated[str | None, Form()] = None,
+    resolution: Annotated[str, Form()] = "720p",
+    references: Annotated[list[UploadFile] | None, File()] = None,
+    lyrics: Annotated[UploadFile | None, File()] = None,
+) -> Started:
+    """Upload a track (streamed to disk) and start the project; it runs to the brief review."""
+    fields = {"brief": brief, "template": template, "aspect": aspect, "resolution": resolution}
+    job_id = actions.start_project(
+        studio, jobs, web, user.id, track=track, fields=fields, references=references or [],
+        lyrics=lyrics,
+    )  # fmt: skip
+    return _started(studio, job_id)
+
+
+@router.get("/projects/{project_id}")
+def get_project(project_id: str, user: CurrentUser, studio: StudioDep) -> dict[str, Any]:
+    """Stages, the gate it waits at, every current artifact, the brief, shots and timeline."""
+    check_owner(studio, project_id, user.id)
+    shown = view(studio, project_id)
+    values = shown.pop("values")
+    shown.pop("by_kind")
+    keep = ("brief", "shots", "timeline", "timeline_edits", "references", "uploads", "options")
+    return {**shown, **{k: values.get(k) for k in keep}}
+
+
+@router.get("/projects/{project_id}/analysis")
+def get_analysis(project_id: str, user: CurrentUser, studio: StudioDep) -> dict[str, Any]:
+    """Beats, downbeats, sections, energy and a 600-column waveform of the song."""
+    check_owner(studio, project_id, user.id)
+    values = agent_project.state(studio, project_id)
+    master = (values.get("track") or {}).get("master")
+    peaks = track_waveform(studio.media.path(master)) if master else []
+    return {"analysis": values.get("analysis"), "waveform": peaks}
+
+
+@router.get("/projects/{project_id}/history/{kind}/{key}")
+def get_history(
+    project_id: str, kind: str, key: str, user: CurrentUser, studio: StudioDep
+) -> list[dict[str, Any]]:
+    """Every version of one artifact (frame/clip keys count from 0), oldest first."""
+    with studio.db.session() as session:
+        owned(session, project_id, user.id)
+        return history(session, project_id, kind, key)
+
+
+@router.post("/projects/{project_id}/decision", status_code=202, response_model=Started)
+def decide(
+    project_id: str,
+    body: DecisionIn,
+    user: CurrentUser,
+    studio: StudioDep,
+    jobs: JobsDep,
+) -> Started:
+    """Answer the review gate: approve, regenerate (instruction, targets) or edit."""
+    answer = body.model_dump(exclude_none=True)
+    job_id = actions.answer_gate(studio, jobs, user.id, project_id, answer)
+    return _started(studio, job_id)
+
+
+@router.post("/projects/{project_id}/quote", status_code=202, response_model=Started)
+def quote(
+    project_id: str, body: QuoteIn, user: CurrentUser, jobs: JobsDep, studio: StudioDep
+) -> Started:
+    """Quote frames, shots or clips with an instruction: only those are redone."""
+    job_id = actions.quote(
+        studio, jobs, user.id, project_id, kind=body.kind, numbers=body.numbers,
+        instruction=body.instruction,
+    )  # fmt: skip
+    return _started(studio, job_id)
+
+
+@router.post("/projects/{project_id}/restore", status_code=202, response_model=Started)
+def restore(
+    project_id: str, body: RestoreIn, user: CurrentUser, jobs: JobsDep, studio: StudioDep
+) -> Started:
+    job_id = actions.restore(studio, jobs, user.id, project_id, body.artifact, body.version)
+    return _started(studio, job_id)
+
+
+@router.post("/projects/{project_id}/timeline", status_code=202, response_model=Started)
+def edit_timeline(
+    project_id: str, body: TimelineIn, user: CurrentUser, jobs: JobsDep, studio: StudioDep
+) -> Started:
+    """Reorder, move, trim (snapped to the beat) or set transitions."""
+    job_id = actions.edit_timeline(studio, jobs, user.id, project_id, body.edits)
+    return _started(studio, job_id)
+
+
+@router.post("/projects/{project_id}/export", status_code=202, response_model=Started)
+def export(
+    project_id: str,
+    body: ExportIn,
+    user: CurrentUser,
+    studio: StudioDep,
+    jobs: JobsDep,
+) -> Started:
+    job_id = actions.export(studio, jobs, user.id, project_id, preset=body.preset, kind=body.format)
+    return _started(studio, job_id)
+
+
+@router.post("/projects/{project_id}/resume", status_code=202, response_model=Started)
+def resume(project_id: str, user: CurrentUser, jobs: JobsDep, studio: StudioDep) -> Started:
+    """Go on after a server restart stopped the project mid-stage."""
+    return _started(studio, actions.resume(studio, jobs, user.id, project_id))
+
+
+@router.get("/projects/{project_id}/exports/{job_id}")
+def download(project_id: str, job_id: int, user: CurrentUser, studio: StudioDep) -> FileResponse:
+    """The file an export job wrote."""
+    with studio.db.session() as session:
+        owned(session, project_id, user.id)
+        job = JobPublic.of(owned_job(session, job_id, user.id))
+    name = job.result.get("file") if isinstance(job.result, dict) else None
+    if job.project_id != project_id or job.kind != "export" or not name:
+        raise NotFoundError(f"no export {job_id} in this project")
+    path = actions.exports_dir(studio, project_id) / name
+    if not path.is_file():
+        raise NotFoundError(f"export {job_id} is no longer on disk: export again")
+    media = "video/mp4" if path.suffix == ".mp4" else "application/octet-stream"
+    return FileResponse(path, media_type=media, filename=path.name)
+
+
+@router.get("/jobs/{job_id}", response_model=JobPublic)
+def get_job(job_id: int, user: CurrentUser, studio: StudioDep) -> JobPublic:
+    with studio.db.session() as session:
+        return JobPublic.of(owned_job(session, job_id, user.id))
+
+
+@router.post("/jobs/{job_id}/cancel", status_code=202)
+def cancel_job(job_id: int, user: CurrentUser, jobs: JobsDep, studio: StudioDep) -> dict[str, str]:
+    actions.cancel(studio, jobs, user.id, job_id)
+    return {"status": "cancelling"}
+
+
+@router.get("/jobs/{job_id}/events")
+async def job_events(job_id: int, user: CurrentUser, studio: StudioDep) -> StreamingResponse:
+    """Server-sent events: the job's row each time it changes, until it ends."""
+    with studio.db.session() as session:
+        owned_job(session, job_id, user.id)
+
+    async def stream() -> AsyncIterator[str]:
+        last = None
+        while True:
+            with studio.db.session() as session:
+                row = session.get(Job, job_id)
+                if row is None:  # removed with its owner's account
+                    return
+                job = JobPublic.of(row)
+            data = job.model_dump_json()
+            if data != last:
+                last = data
+                yield f"event: job\ndata: {data}\n\n"
+            if job.state not in ("queued", "running"):
+                yield f"event: end\ndata: {json.dumps(job.state)}\n\n"
+                return
+            await asyncio.sleep(POLL)
+
+    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    return StreamingResponse(stream(), media_type="text/event-stream", headers=headers)

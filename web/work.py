@@ -1,0 +1,79 @@
+"""What the studio's jobs do: each is one call into the agent, nothing re-implemented here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from agent import project as agent_project
+from agent.render import render
+from agent.schemas import RenderOptions
+from agent.studio import Studio
+from web.jobs import Work
+
+EXPORT_KINDS = (".mp4", ".otio")
+
+
+def new_project(track: Path, options: RenderOptions, *, owner_id: int, slot: str) -> Work:
+    """Analyse the track and run to the first review gate."""
+
+    def work(studio: Studio) -> dict[str, Any]:
+        result = render(
+            track, options, studio=studio, output=None, review=True, owner_id=owner_id, slot=slot
+        )
+        return {"project_id": result.project_id, "waiting_at": result.waiting_at}
+
+    return work
+
+
+def decide(project_id: str, answer: dict[str, Any]) -> Work:
+    """Answer the gate the project waits at (approve, regenerate, edit) and run to the next."""
+
+    def work(studio: Studio) -> dict[str, Any]:
+        return {"waiting_at": agent_project.decide(studio, project_id, answer)}
+
+    return work
+
+
+def resume(project_id: str) -> Work:
+    def work(studio: Studio) -> dict[str, Any]:
+        return {"waiting_at": agent_project.resume(studio, project_id)}
+
+    return work
+
+
+def refine(project_id: str, kind: str, numbers: list[int], instruction: str) -> Work:
+    """Redo the quoted frames, shots or clips with the instruction; the rest is kept."""
+
+    def work(studio: Studio) -> dict[str, Any]:
+        change = agent_project.refine(studio, project_id, numbers, instruction, kind=kind)
+        return {"waiting_at": change.waiting_at, "made": change.made, "reused": change.reused}
+
+    return work
+
+
+def restore(project_id: str, artifact: str, version: int) -> Work:
+    def work(studio: Studio) -> dict[str, Any]:
+        change = agent_project.restore(studio, project_id, artifact, version)
+        return {"waiting_at": change.waiting_at}
+
+    return work
+
+
+def edit_timeline(project_id: str, edits: list[dict[str, Any]]) -> Work:
+    def work(studio: Studio) -> dict[str, Any]:
+        change = agent_project.edit_timeline(studio, project_id, edits)
+        return {"waiting_at": change.waiting_at}
+
+    return work
+
+
+def export(project_id: str, output: Path, preset: str | None) -> Work:
+    """Write the cut (MP4, or the .otio edit) into the studio's exports folder."""
+
+    def work(studio: Studio) -> dict[str, Any]:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        written = agent_project.export(studio, project_id, output, preset=preset)
+        return {"file": written.name, "bytes": written.stat().st_size, "preset": preset}
+
+    return work
