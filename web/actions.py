@@ -127,6 +127,10 @@ def quote(
         raise WebInputError(f"kind={kind!r}: quote one of {', '.join(QUOTE_KINDS)}")
     if not numbers:
         raise WebInputError(f"select the {kind}s to change first")
+    count = len(agent_project.state(studio, project_id).get("shots", []))
+    missing = [n for n in numbers if not 1 <= n <= count]
+    if missing:
+        raise WebInputError(f"{kind} {missing[0]} does not exist: this project has 1 to {count}")
     instruction = " ".join(instruction.split())
     if not instruction or len(instruction) > MAX_INSTRUCTION:
         raise WebInputError(f"say what to change, in 1 to {MAX_INSTRUCTION} characters")

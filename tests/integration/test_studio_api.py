@@ -224,3 +224,52 @@ def test_another_musician_sees_nothing_of_it(studio: FastAPI, ada: Musician, pro
     assert stranger.get(f"/api/projects/{pid}").status_code == 401
     media = stranger.get(f"/media/{pid}/{frame['media']}", follow_redirects=False)
     assert media.status_code == 303 and media.headers["location"].startswith("/signin?next=")
+
+
+def test_progress_streams_as_server_sent_events(ada: Musician, project: dict) -> None:
+    job = ada.wait(ada.post(f"/api/projects/{project['id']}/export", {"format": "otio"}))
+    with ada.client.stream("GET", f"/api/jobs/{job['id']}/events") as answer:
+        assert answer.headers["content-type"].startswith("text/event-stream")
+        text = "".join(answer.iter_text())
+    events = [block for block in text.split("\n\n") if block]
+    assert events[0].startswith("event: job\ndata: ")
+    assert json.loads(events[0].split("data: ", 1)[1])["state"] == "done"
+    assert events[-1] == 'event: end\ndata: "done"'
+
+
+def test_bad_uploads_and_requests_are_refused_with_the_reason(
+    ada: Musician, project: dict, song: Path, tmp_path: Path
+) -> None:
+    def upload(name: str, data: bytes, **fields: str) -> Any:
+        return ada.post("/api/projects", data=fields, files={"track": (name, data, "audio/wav")})
+
+    answer = upload("notes.txt", b"hello")
+    assert answer.status_code == 400 and ".wav" in answer.json()["detail"]
+    assert upload("empty.wav", b"").status_code == 400
+    too_big = upload("big.wav", b"\0" * (5 * 1024 * 1024))
+    assert too_big.status_code == 413 and "4 MB" in too_big.json()["detail"]
+    wrong = upload("x.wav", song.read_bytes()[:1000], template="opera")
+    assert wrong.status_code == 400 and "template" in wrong.json()["detail"]
+    assert not list((ada.client.app.state.settings.data_dir / "uploads").glob("*/x.wav"))
+
+    corrupt = upload("broken.wav", b"RIFF" + b"\x07" * 5000)
+    corrupt_job = corrupt.json()["job"]["id"]
+    ada.client.app.state.jobs.wait(corrupt_job, timeout=120)  # type: ignore[attr-defined]
+    failed = ada.get(f"/api/jobs/{corrupt_job}").json()
+    assert failed["state"] == "failed" and "broken" in failed["error"]
+
+    pid = project["id"]
+    no_csrf = ada.client.post(f"/api/projects/{pid}/export", json={"format": "mp4"})
+    assert no_csrf.status_code == 403
+    assert ada.post(f"/api/projects/{pid}/quote", {"kind": "frame"}).status_code == 422
+    bad = ada.post(f"/api/projects/{pid}/quote", {"kind": "frame", "numbers": [99],
+                                                   "instruction": "x"})  # fmt: skip
+    assert bad.status_code == 400 and "frame 99 does not exist" in bad.json()["detail"]
+    assert ada.post(f"/api/projects/{pid}/decision", {"action": "approve"}).status_code == 400
+    assert ada.get("/api/projects/nope").status_code == 404
+    answer = ada.client.post(
+        f"/api/projects/{pid}/timeline",
+        content=b"{not json",
+        headers={"X-CSRF-Token": ada.csrf, "content-type": "application/json"},
+    )
+    assert answer.status_code == 422

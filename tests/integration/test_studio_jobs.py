@@ -1,0 +1,97 @@
+"""Studio jobs survive what servers go through: a stop mid-stage, and two requests at once."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+import soundfile
+from fastapi.testclient import TestClient
+
+from agent.config import Settings
+from tests.integration.test_studio_api import Musician
+from web import jobs as web_jobs
+from web.app import create_app
+from web.config import WebSettings
+
+
+class Crash(BaseException):
+    """What a killed process looks like to the code it stops: nothing catches it."""
+
+
+@pytest.fixture
+def song(tmp_path: Path, short_track: Path) -> Path:
+    audio, rate = soundfile.read(short_track)
+    path = tmp_path / "song.wav"
+    soundfile.write(path, audio[: 10 * rate], rate, subtype="PCM_16")
+    return path
+
+
+def start(ada: Musician, song: Path) -> dict[str, Any]:
+    with song.open("rb") as fh:
+        answer = ada.post(
+            "/api/projects", data={"resolution": "360p"}, files={"track": (song.name, fh)}
+        )
+    return ada.wait(answer)
+
+
+def test_a_server_stopped_mid_stage_marks_the_job_and_resume_goes_on(
+    tmp_path: Path, song: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = Settings(data_dir=tmp_path / "data")
+    first = create_app(settings, WebSettings())
+    ada = Musician(first, "ada@example.com")
+    project_id = start(ada, song)["project_id"]
+
+    real_stage = web_jobs._ProgressWriter.stage
+
+    def crash_in_references(self: Any, stage: str, done: int, total: int) -> None:
+        real_stage(self, stage, done, total)
+        if stage == "references" and done >= 1:
+            raise Crash
+
+    monkeypatch.setattr(web_jobs._ProgressWriter, "stage", crash_in_references)
+    answer = ada.post(f"/api/projects/{project_id}/decision", {"action": "approve"})
+    job_id = answer.json()["job"]["id"]
+    with pytest.raises(Crash):
+        first.state.jobs.wait(job_id, timeout=120)
+    assert ada.get(f"/api/jobs/{job_id}").json()["state"] == "running"  # as a dead server left it
+    monkeypatch.undo()
+
+    second = create_app(settings, WebSettings())  # the server starts again
+    cookies = ada.client.cookies
+    ada.client = TestClient(second, base_url=str(ada.client.base_url))  # same browser
+    ada.client.cookies = cookies
+    job = ada.get(f"/api/jobs/{job_id}").json()
+    assert job["state"] == "failed" and "press Resume" in job["error"]
+    shown = ada.get(f"/api/projects/{project_id}").json()
+    assert shown["next"] == ["generate_references"] and shown["gate"] is None
+    assert shown["interrupted"]
+
+    resumed = ada.wait(ada.post(f"/api/projects/{project_id}/resume"))
+    assert resumed["result"]["waiting_at"] == "review_generate_references"
+    second.state.jobs.shutdown()
+
+
+def test_a_second_job_on_a_busy_project_is_refused(tmp_path: Path, song: Path) -> None:
+    app = create_app(Settings(data_dir=tmp_path / "data"), WebSettings())
+    ada = Musician(app, "ada@example.com")
+    project_id = start(ada, song)["project_id"]
+    user_id = ada.get("/api/auth/me").json()["id"]
+    release = threading.Event()
+    busy = app.state.jobs.submit(
+        lambda studio: release.wait(30) and None,
+        kind="long work",
+        owner_id=user_id,
+        project_id=project_id,
+    )
+    try:
+        answer = ada.post(f"/api/projects/{project_id}/decision", {"action": "approve"})
+        assert answer.status_code == 409 and "busy with long work" in answer.json()["detail"]
+    finally:
+        release.set()
+    app.state.jobs.wait(busy, timeout=30)
+    assert ada.wait(ada.post(f"/api/projects/{project_id}/decision", {"action": "approve"}))
+    app.state.jobs.shutdown()
