@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SOUNDFONT := /usr/share/sounds/sf2/FluidR3_GM.sf2
 
-.PHONY: setup sysdeps demo test lint typecheck unit slow bench bench-audio bench-imagegen bench-export clean
+.PHONY: setup sysdeps demo studio test lint typecheck unit slow browser bench bench-audio bench-imagegen bench-export clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,17 +18,27 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-# Test-only: fluidsynth + the GM soundfont render real music (music21 scores); espeak-ng speaks.
+# Test-only: fluidsynth + the GM soundfont render real music (music21 scores); espeak-ng speaks;
+# Debian's chromium runs the browser tests (Playwright drives it; it never downloads a browser).
 sysdeps:
 	@if ! command -v fluidsynth >/dev/null 2>&1 || ! command -v espeak-ng >/dev/null 2>&1 || [ ! -f $(SOUNDFONT) ]; then \
 	  echo "installing fluidsynth, fluid-soundfont-gm and espeak-ng with apt"; \
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq fluidsynth fluid-soundfont-gm espeak-ng; \
 	fi
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  echo "installing chromium with apt"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium; \
+	fi
 
 demo: setup
 	@mkdir -p out
 	$(BIN)/storybeat demo -o out/demo.mp4
+
+# The web studio on http://127.0.0.1:8000 with a demo account and project (printed on start).
+studio: setup
+	$(BIN)/storybeat serve --demo
 
 lint: setup
 	$(BIN)/ruff check .
@@ -40,11 +50,17 @@ typecheck: setup
 unit: setup
 	$(BIN)/pytest tests/unit
 
+# Two workers, one test file each at a time (module fixtures such as a rendered project stay
+# on one worker): about half the wall time on two cores.
 test: setup sysdeps lint typecheck
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadfile
 
 slow: setup sysdeps
 	$(BIN)/pytest -m slow
+
+# The web studio in headless Debian Chromium; screenshots land in tests/browser/artifacts/.
+browser: setup sysdeps
+	$(BIN)/pytest -m browser
 
 bench: setup sysdeps
 	$(BIN)/python bench/render_cache.py

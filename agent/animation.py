@@ -32,6 +32,14 @@ from videogen import GenerationCancelled as VideoCancelled
 logger = logging.getLogger(__name__)
 
 STAND_IN = "motion"
+MIN_HANDLE, MAX_HANDLE = 0.25, 1.0  # seconds of handle a clip has past each end of its slot
+
+
+def handle_frames(tempo: float, steady: bool, fps: int) -> int:
+    """Frames each clip is made beyond both ends of its slot: one beat (¼…1 s; ½ s without a
+    steady beat), so a cut can move by a beat in the timeline and dissolves show motion."""
+    seconds = 60.0 / tempo if steady and tempo > 0 else 0.5
+    return round(min(max(seconds, MIN_HANDLE), MAX_HANDLE) * fps)
 
 
 @dataclass(frozen=True)
@@ -51,6 +59,7 @@ class Animator:
     fps: int
     size: tuple[int, int]
     downbeats: list[float]
+    handle: int = 0  # frames made past each end of the shot's slot (see handle_frames)
     refused: str | None = None  # the provider refused the key: stand-ins for the rest
     work: Path = field(init=False)
 
@@ -61,7 +70,8 @@ class Animator:
     def request(self, shot: Shot, frame: Path, note: str = "") -> ClipRequest:
         """The clip request for ``shot`` drawn as ``frame``; ``note`` is the musician's motion
         instruction when the clip was quoted."""
-        first = seconds_to_frames(shot.start, self.fps)
+        first = seconds_to_frames(shot.start, self.fps) - self.handle
+        end = seconds_to_frames(shot.end, self.fps) + self.handle
         camera, intensity = shot.camera, 0.5 + 0.5 * shot.energy  # ≤ 1: inside title-safe
         parallax = PARALLAX_BY_SHOT.get(shot.shot_type, DEFAULT_PARALLAX)
         if note:
@@ -74,12 +84,12 @@ class Animator:
             width=self.size[0],
             height=self.size[1],
             fps=self.fps,
-            n_frames=seconds_to_frames(shot.end, self.fps) - first,
+            n_frames=end - first,
             camera=camera,
             pulses=tuple(
                 round(t - first / self.fps, 4)
                 for t in self.downbeats
-                if shot.start + 0.05 < t < shot.end
+                if first / self.fps + 0.05 < t < end / self.fps
             ),
             intensity=intensity,
             parallax=parallax,

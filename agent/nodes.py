@@ -10,7 +10,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from agent import planner
-from agent.animation import Animator
+from agent.animation import Animator, handle_frames
 from agent.drawing import draw_all
 from agent.errors import RenderCancelled
 from agent.planner.llm import LLMPlanner, chat_model_from_spec, music_summary
@@ -244,15 +244,19 @@ def _clock(seconds: float) -> str:
 
 
 def animate_shots(state: RenderState, runtime: Runtime[Studio]) -> dict[str, Any]:
-    """Video Generation: each storyboard frame becomes a clip exactly its shot's length; a
-    clip the adapter cannot make is the still with camera motion, and the project says so."""
+    """Video Generation: each storyboard frame becomes a clip its shot's length plus a beat of
+    handle at each end (for trims and dissolves); a clip the adapter cannot make is the still
+    with camera motion, and the project says so."""
     studio = runtime.context
     options = _options(state)
+    analysis = TrackAnalysis.model_validate(state["analysis"])
+    handle = handle_frames(analysis.tempo, analysis.steady_beat, options.fps)
     animator = Animator(
         studio,
         fps=options.fps,
         size=options.size,
-        downbeats=TrackAnalysis.model_validate(state["analysis"]).downbeats,
+        downbeats=analysis.downbeats,
+        handle=handle,
     )
     shots = [Shot.model_validate(s) for s in state["shots"]]
     notes = state.get("clip_notes", {})
@@ -272,7 +276,7 @@ def animate_shots(state: RenderState, runtime: Runtime[Studio]) -> dict[str, Any
         _save(studio, state, "clip", str(shot.index), data=data, media=clip.media)
         clips.append(clip.media)
         studio.on_progress("video", len(clips), len(shots))
-    return {"clips": clips, "stand_ins": stand_ins}
+    return {"clips": clips, "stand_ins": stand_ins, "clip_handles": handle}
 
 
 def assemble_timeline(state: RenderState, runtime: Runtime[Studio]) -> dict[str, Any]:
@@ -282,6 +286,7 @@ def assemble_timeline(state: RenderState, runtime: Runtime[Studio]) -> dict[str,
     options = _options(state)
     width, height = options.size
     shots = [Shot.model_validate(s) for s in state["shots"]]
+    handle = state.get("clip_handles", 0)  # projects animated before handles have none
     items: list[TimelineClip | Gap | Transition] = []
     for shot, clip in zip(shots, state["clips"], strict=True):
         first = seconds_to_frames(shot.start, options.fps)
@@ -290,7 +295,9 @@ def assemble_timeline(state: RenderState, runtime: Runtime[Studio]) -> dict[str,
             TimelineClip(
                 name=clip_name(shot.index + 1),
                 media=clip,
+                source_start=handle,
                 duration=last - first,
+                source_frames=last - first + 2 * handle,
                 shot_index=shot.index,
             )
         )

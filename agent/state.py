@@ -24,6 +24,7 @@ class RenderState(TypedDict, total=False):
     frames: list[str]
     clips: list[str]
     stand_ins: dict[str, str]  # shot index → why its clip is the still with motion
+    clip_handles: int  # frames each clip has past both ends of its slot
     timeline: dict[str, Any]
     timeline_edits: list[dict[str, Any]]  # the musician's edits, re-applied on reassembly
     export: dict[str, Any]

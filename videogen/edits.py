@@ -370,4 +370,17 @@ def _rebuild(timeline: Timeline, track: int, items: list[Item]) -> Timeline:
     tracks[track] = tracks[track].model_copy(update={"items": _normalise(items)})
     edited = timeline.model_copy(update={"tracks": tracks})
     edited.validate_layout()
+    for item in tracks[track].items:
+        if isinstance(item, TimelineClip) and item.source_frames is not None:
+            _check_source(item)
     return edited
+
+
+def _check_source(clip: TimelineClip) -> None:
+    """An edit may use a clip's handles but not frames its media does not have."""
+    if clip.source_start < 0 or clip.source_end > (clip.source_frames or 0):
+        raise VideoGenInputError(
+            f"clip {clip.name!r} has {clip.source_frames} frames of media and would need "
+            f"frames {clip.source_start}…{clip.source_end - 1}: it cannot grow that far; "
+            "make the shot longer in the shot list to re-animate it at the new length"
+        )

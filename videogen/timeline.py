@@ -57,6 +57,8 @@ class TimelineClip(VideoGenModel):
     duration: int = Field(ge=1)
     speed: float = Field(default=1.0, ge=MIN_SPEED, le=MAX_SPEED)
     shot_index: int | None = None
+    source_frames: int | None = Field(default=None, ge=1)
+    """Frames the media has, when known (OTIO's available range): edits cannot show more."""
 
     def source_frame(self, i: int) -> int:
         """Source frame shown at the clip's ``i``-th timeline frame (``i`` may fall outside

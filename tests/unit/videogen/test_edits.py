@@ -103,3 +103,21 @@ def test_set_transition_aligns_like_an_nle_and_checks_its_length() -> None:
         set_transition(abc(), "c", "crossfade", frames=4)
     with pytest.raises(VideoGenInputError, match="transition_type must be one of"):
         set_transition(abc(), "a", "wipe", frames=4)
+
+
+def test_a_roll_may_use_the_handles_but_not_frames_the_media_lacks() -> None:
+    clips = [
+        TimelineClip(name=n, media=f"{n}.mp4", source_start=6, duration=48, source_frames=60)
+        for n in ("A", "B")
+    ]
+    timeline = Timeline(
+        name="cut", rate=24, duration=96, width=320, height=180,
+        tracks=[Track(name="V1", items=clips)],
+    )  # fmt: skip
+    rolled = trim_clip(timeline, "A", end=54, roll=True)  # six frames of A's tail handle
+    a, b = rolled.tracks[0].items
+    assert (a.duration, b.source_start, b.duration) == (54, 12, 42)
+    with pytest.raises(VideoGenInputError, match="'A' has 60 frames of media"):
+        trim_clip(timeline, "A", end=55, roll=True)
+    with pytest.raises(VideoGenInputError, match="only 6 source frames before its in-point"):
+        trim_clip(timeline, "B", start=41, roll=True)  # B's head would need frame -1
