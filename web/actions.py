@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from agent import project as agent_project
 from agent.project import MAX_INSTRUCTION
-from agent.review import parse_decision
+from agent.review import parse_decision, timeline_update
 from agent.schemas import RenderOptions
 from agent.studio import Studio
 from web import work
@@ -163,6 +163,10 @@ def edit_timeline(
         raise WebInputError(
             'timeline edits are a list like [{"op": "reorder", "shot": 3, "index": 0}]'
         )
+    values = agent_project.state(studio, project_id)
+    if "timeline" not in values:
+        raise WebInputError("this project has no timeline yet: approve the stages before it")
+    timeline_update(values, edits)  # type: ignore[arg-type]  # the agent's check, before the job
     return jobs.submit(
         work.edit_timeline(project_id, edits),
         kind="timeline edit",

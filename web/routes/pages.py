@@ -125,7 +125,7 @@ def project_home(project_id: str, user: CurrentUser, studio: StudioDep) -> Redir
 def project_review(project_id: str, user: CurrentUser, studio: StudioDep) -> RedirectResponse:
     check_owner(studio, project_id, user.id)
     shown = view(studio, project_id)
-    page = shown["gate"] or ("timeline" if shown["stages"].get("timeline") else "analysis")
+    page = shown["gate"] or ("timeline" if shown["done"]["timeline"] else "analysis")
     return RedirectResponse(f"/projects/{project_id}/{page}", status_code=303)
 
 
