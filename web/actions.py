@@ -19,6 +19,7 @@ from agent.review import parse_decision, timeline_update
 from agent.schemas import RenderOptions
 from agent.studio import Studio
 from web import work
+from web.adapters import check_choice
 from web.config import WebSettings
 from web.errors import WebInputError
 from web.jobs import JobRunner
@@ -63,6 +64,8 @@ def start_project(
         words = None
         if lyrics is not None and lyrics.filename:
             words = save_upload(lyrics, folder, "lyrics", LYRICS_TYPES, MAX_LYRICS_BYTES)
+        adapter = fields.pop("video_adapter", None) or None
+        adapter = check_choice(studio, adapter) if adapter else None
         options = _options({**fields, "references": refs, "lyrics": words})
     except BaseException:
         discard(folder)
@@ -70,10 +73,19 @@ def start_project(
     named = folder / (Path(track.filename or "track").stem[:80] + path.suffix)
     path = path.rename(named) if named.name != path.name else path  # the project's name
     return jobs.submit(
-        work.new_project(path, options, owner_id=user_id, slot=slot),
+        work.new_project(path, options, owner_id=user_id, slot=slot, adapter=adapter),
         kind="new project",
         owner_id=user_id,
+        adapter=adapter,
     )
+
+
+def choose_adapter(studio: Studio, user_id: int, project_id: str, name: str) -> str:
+    """Animate the project's next clips with adapter ``name`` (quote clips to redo them)."""
+    check_owner(studio, project_id, user_id)
+    chosen = check_choice(studio, name)
+    work.set_adapter(studio, project_id, chosen)
+    return chosen
 
 
 def _options(fields: dict[str, Any]) -> RenderOptions:

@@ -19,7 +19,8 @@ from typing import Any
 
 from agent.errors import RenderCancelled
 from agent.studio import Studio
-from storage import Job, create_job, update_job
+from storage import Job, Project, create_job, update_job
+from web.adapters import project_adapter, studio_for
 from web.errors import ConflictError, status_for
 
 logger = logging.getLogger(__name__)
@@ -50,10 +51,23 @@ class JobRunner:
             logger.warning("%d job(s) were interrupted by a server stop", len(stale))
         return len(stale)
 
-    def submit(self, work: Work, *, kind: str, owner_id: int, project_id: str | None = None) -> int:
-        """Queue ``work`` and return its job id; ConflictError if the project has one active."""
+    def submit(
+        self,
+        work: Work,
+        *,
+        kind: str,
+        owner_id: int,
+        project_id: str | None = None,
+        adapter: str | None = None,
+    ) -> int:
+        """Queue ``work`` and return its job id; ConflictError if the project has one active.
+
+        The work animates with ``adapter``, else the project's chosen one, else the server's.
+        """
         with self._lock, self.studio.db.session() as session:
             if project_id is not None:
+                project = session.get(Project, project_id)
+                adapter = adapter or project_adapter(project.options if project else None)
                 busy = (
                     session.query(Job)
                     .filter(Job.project_id == project_id, Job.state.in_(ACTIVE))
@@ -67,7 +81,7 @@ class JobRunner:
             job = create_job(session, kind=kind, project_id=project_id)
             job.owner_id = owner_id
             job_id = job.id
-        self._futures[job_id] = self._pool.submit(self._run, job_id, work)
+        self._futures[job_id] = self._pool.submit(self._run, job_id, work, adapter)
         return job_id
 
     def cancel(self, job_id: int) -> None:
@@ -85,18 +99,24 @@ class JobRunner:
         self._cancelled.update(self._futures)
         self._pool.shutdown(wait=False, cancel_futures=True)
 
-    def _run(self, job_id: int, work: Work) -> None:
+    def _run(self, job_id: int, work: Work, adapter: str | None) -> None:
         progress = _ProgressWriter(self.studio, job_id)
+        with self.studio.db.session() as session:
+            update_job(session, job_id, state="running")
+        try:
+            base = studio_for(self.studio, adapter)
+        except Exception as exc:  # the adapter's key or weights went away since it was chosen
+            with self.studio.db.session() as session:
+                update_job(session, job_id, state="failed", error=" ".join(str(exc).split()))
+            return
         studio = dataclasses.replace(
-            self.studio,
+            base,
             on_progress=progress.stage,
             on_event=progress.event,
             cancel=lambda: job_id in self._cancelled,
             stats={},
             output=None,
         )
-        with self.studio.db.session() as session:
-            update_job(session, job_id, state="running")
         try:
             result = work(studio) or {}
         except RenderCancelled:

@@ -9,21 +9,36 @@ from agent import project as agent_project
 from agent.render import render
 from agent.schemas import RenderOptions
 from agent.studio import Studio
+from web.adapters import OPTION
 from web.jobs import Work
 
 EXPORT_KINDS = (".mp4", ".otio")
 
 
-def new_project(track: Path, options: RenderOptions, *, owner_id: int, slot: str) -> Work:
-    """Analyse the track and run to the first review gate."""
+def new_project(
+    track: Path, options: RenderOptions, *, owner_id: int, slot: str, adapter: str | None = None
+) -> Work:
+    """Analyse the track and run to the first review gate; the project keeps its adapter."""
 
     def work(studio: Studio) -> dict[str, Any]:
         result = render(
             track, options, studio=studio, output=None, review=True, owner_id=owner_id, slot=slot
         )
+        if adapter is not None:
+            set_adapter(studio, result.project_id, adapter)
         return {"project_id": result.project_id, "waiting_at": result.waiting_at}
 
     return work
+
+
+def set_adapter(studio: Studio, project_id: str, adapter: str) -> None:
+    """Keep ``adapter`` as the video adapter of the project's later jobs."""
+    from storage import Project
+
+    with studio.db.session() as session:
+        project = session.get(Project, project_id)
+        if project is not None:
+            project.options = {**project.options, OPTION: adapter}
 
 
 def decide(project_id: str, answer: dict[str, Any]) -> Work:

@@ -273,3 +273,28 @@ def test_bad_uploads_and_requests_are_refused_with_the_reason(
         headers={"X-CSRF-Token": ada.csrf, "content-type": "application/json"},
     )
     assert answer.status_code == 422
+
+
+def test_a_project_picks_its_video_model_from_those_that_can_run_here(
+    ada: Musician, project: dict, song: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("FAL_KEY", raising=False)
+    adapters = {a["name"]: a for a in ada.get("/api/adapters").json()}
+    assert adapters["motion"]["available"]
+    assert not adapters["fal"]["available"] and "FAL_KEY" in adapters["fal"]["detail"]
+    assert not adapters["diffusers-i2v"]["available"]
+
+    pid = project["id"]
+    refused = ada.post(f"/api/projects/{pid}/adapter", {"video_adapter": "fal"})
+    assert refused.status_code == 400 and "FAL_KEY" in refused.json()["detail"]
+    unknown = ada.post(f"/api/projects/{pid}/adapter", {"video_adapter": "sora"})
+    assert unknown.status_code == 400 and "motion" in unknown.json()["detail"]
+    chosen = ada.post(f"/api/projects/{pid}/adapter", {"video_adapter": "motion"})
+    assert chosen.json() == {"video_adapter": "motion"}
+    with song.open("rb") as fh:
+        answer = ada.post(
+            "/api/projects",
+            data={"video_adapter": "veo"},
+            files={"track": (song.name, fh, "audio/wav")},
+        )
+    assert answer.status_code == 400 and "GEMINI_API_KEY" in answer.json()["detail"]

@@ -16,6 +16,7 @@ from agent.studio import Studio
 from storage import Job
 from web import actions
 from web.actions import check_owner
+from web.adapters import AdapterChoice, choices
 from web.deps import JobsDep, StudioDep, WebDep
 from web.errors import NotFoundError
 from web.projects import JobPublic, ProjectPublic, history, owned, owned_job, projects_of, view
@@ -83,14 +84,35 @@ def create_project(
     resolution: Annotated[str, Form()] = "720p",
     references: Annotated[list[UploadFile] | None, File()] = None,
     lyrics: Annotated[UploadFile | None, File()] = None,
+    video_adapter: Annotated[str, Form(description="see GET /api/adapters")] = "",
 ) -> Started:
     """Upload a track (streamed to disk) and start the project; it runs to the brief review."""
-    fields = {"brief": brief, "template": template, "aspect": aspect, "resolution": resolution}
+    fields = {"brief": brief, "template": template, "aspect": aspect, "resolution": resolution,
+              "video_adapter": video_adapter}  # fmt: skip
     job_id = actions.start_project(
         studio, jobs, web, user.id, track=track, fields=fields, references=references or [],
         lyrics=lyrics,
     )  # fmt: skip
     return _started(studio, job_id)
+
+
+@router.get("/adapters", response_model=list[AdapterChoice])
+def list_adapters(user: CurrentUser, studio: StudioDep) -> list[AdapterChoice]:
+    """The video adapters, and whether a project here can animate with each (and why not)."""
+    return choices(studio)
+
+
+class AdapterIn(BaseModel):
+    video_adapter: str
+
+
+@router.post("/projects/{project_id}/adapter")
+def choose_adapter(
+    project_id: str, body: AdapterIn, user: CurrentUser, studio: StudioDep
+) -> dict[str, str]:
+    """Animate the project's next clips with this adapter; quote clips to redo them with it."""
+    chosen = actions.choose_adapter(studio, user.id, project_id, body.video_adapter)
+    return {"video_adapter": chosen}
 
 
 @router.get("/projects/{project_id}")

@@ -16,6 +16,7 @@ from agent.schemas import Aspect, Resolution, Template
 from videogen.presets import PRESETS
 from web import actions
 from web.actions import check_owner
+from web.adapters import choices, project_adapter
 from web.deps import JobsDep, StudioDep, TemplatesDep, WebDep
 from web.errors import NotFoundError
 from web.projects import (
@@ -57,13 +58,16 @@ def projects_page(
 
 @router.get("/projects/new", response_class=HTMLResponse)
 def new_project_page(
-    request: Request, user: CurrentUser, web: WebDep, templates: TemplatesDep
+    request: Request, user: CurrentUser, web: WebDep, studio: StudioDep, templates: TemplatesDep
 ) -> Response:
-    return templates.TemplateResponse(request, "new_project.html", _new_context(user, web))
+    context = _new_context(user, web, studio)
+    return templates.TemplateResponse(request, "new_project.html", context)
 
 
-def _new_context(user: Any, web: Any, **extra: Any) -> dict[str, Any]:
+def _new_context(user: Any, web: Any, studio: Any, **extra: Any) -> dict[str, Any]:
     return {
+        "adapters": choices(studio),
+        "default_adapter": studio.settings.video_adapter.strip().lower(),
         "user": user,
         "templates_": TEMPLATES,
         "aspects": ASPECTS,
@@ -88,9 +92,10 @@ def new_project(
     resolution: Annotated[str, Form()] = "720p",
     references: Annotated[list[UploadFile] | None, File()] = None,
     lyrics: Annotated[UploadFile | None, File()] = None,
+    video_adapter: Annotated[str, Form()] = "",
 ) -> Response:
     fields = {"brief": brief, "template": template, "aspect": aspect or None,
-              "resolution": resolution}  # fmt: skip
+              "resolution": resolution, "video_adapter": video_adapter}  # fmt: skip
     job_id = actions.start_project(
         studio, jobs, web, user.id, track=track, fields=fields, references=references or [],
         lyrics=lyrics,
@@ -142,7 +147,8 @@ def stage_page(
     if page not in STAGE_PAGES:
         raise NotFoundError(f"no page {page!r}")
     with studio.db.session() as session:
-        name = owned(session, project_id, user.id).name
+        project = owned(session, project_id, user.id)
+        name, project_options = project.name, dict(project.options)
         latest = active_job(session, project_id)
         job = JobPublic.of(latest) if latest is not None else None
     shown = view(studio, project_id)
@@ -156,6 +162,10 @@ def stage_page(
         "job": job,
         "reviewing": shown["gate"] == page,
     }
+    if page == "video":
+        context["adapters"] = choices(studio)
+        chosen = project_adapter(project_options)
+        context["project_adapter"] = chosen or studio.settings.video_adapter.strip().lower()
     if page == "analysis":
         master = (shown["values"].get("track") or {}).get("master")
         context["waveform"] = track_waveform(studio.media.path(master)) if master else []
@@ -257,6 +267,17 @@ def export(
 ) -> Response:
     job_id = actions.export(studio, jobs, user.id, project_id, preset=preset or None, kind=format)
     return _job_page(job_id)
+
+
+@router.post("/projects/{project_id}/adapter")
+def choose_adapter(
+    project_id: str,
+    user: CurrentUser,
+    studio: StudioDep,
+    video_adapter: Annotated[str, Form()],
+) -> Response:
+    actions.choose_adapter(studio, user.id, project_id, video_adapter)
+    return RedirectResponse(f"/projects/{project_id}/video", status_code=303)
 
 
 @router.post("/projects/{project_id}/resume")
