@@ -21,7 +21,7 @@ from agent.errors import AgentInputError
 from agent.graph import PRODUCES, STAGES, build_graph
 from agent.motion_notes import parse_motion
 from agent.nodes import write_export
-from agent.render import check_output, open_checkpointer
+from agent.render import check_output, check_references, open_checkpointer
 from agent.review import edited, gate_name, parse_decision, regenerated, timeline_update
 from agent.studio import Studio
 from storage import (
@@ -324,6 +324,37 @@ def decide(studio: Studio, project_id: str, answer: dict[str, Any]) -> str | Non
         elif decision.action == "regenerate":
             regenerated(stage, values, decision)  # type: ignore[arg-type]
         graph.invoke(Command(resume=answer), config, context=studio, durability="sync")
+        return _waiting(graph, config)
+
+
+def use_own_reference(studio: Studio, project_id: str, name: str, image: Path) -> str | None:
+    """Replace reference ``name`` (a character sheet or a location plate) with the musician's
+    own ``image`` while the project waits at the references review: every storyboard frame
+    that names it then carries this image. The generated one stays as an earlier version.
+    Returns the gate the project waits at (the references review, again)."""
+    check_references([image])
+    with _graph(studio, project_id) as (graph, config, values):
+        waiting = _waiting(graph, config)
+        if waiting != gate_name("generate_references"):
+            raise AgentInputError(
+                "your own reference images replace generated ones at the references review;"
+                f" project {project_id!r} is {f'at {waiting}' if waiting else 'finished'}"
+            )
+        references = [dict(r) for r in values.get("references", [])]
+        generated = [r["name"] for r in references if r.get("kind") != "upload"]
+        if name not in generated:
+            raise AgentInputError(
+                f"no reference {name!r} to replace; this project has {', '.join(generated)}"
+            )
+        media = studio.media.put_file(image)
+        for reference in references:
+            if reference["name"] == name:
+                reference.update(media=media, prompt="")
+                data = {**reference, "instruction": "the musician's own image"}
+        with studio.db.session() as session:
+            save_artifact(session, project_id, "reference", name, data=data, media=media)
+        graph.update_state(config, {"references": references}, as_node="generate_references")
+        graph.invoke(None, config, context=studio, durability="sync")
         return _waiting(graph, config)
 
 

@@ -80,6 +80,31 @@ def start_project(
     )
 
 
+def use_own_reference(
+    studio: Studio, jobs: JobRunner, user_id: int, project_id: str, name: str, image: UploadFile
+) -> int:
+    """Queue replacing reference ``name`` with the musician's uploaded ``image``."""
+    check_owner(studio, project_id, user_id)
+    values = agent_project.state(studio, project_id)
+    if values["next"] != ["review_generate_references"]:
+        raise WebInputError("your own images replace generated references at the references review")
+    names = [r["name"] for r in values.get("references", []) if r.get("kind") != "upload"]
+    if name not in names:
+        raise WebInputError(f"no reference {name!r}; this project has {', '.join(names)}")
+    _, folder = new_slot(studio.settings.data_dir)
+    try:
+        path = save_upload(image, folder, "reference", IMAGE_TYPES, MAX_IMAGE_BYTES)
+    except BaseException:
+        discard(folder)
+        raise
+    return jobs.submit(
+        work.use_own_reference(project_id, name, path),
+        kind="own reference",
+        owner_id=user_id,
+        project_id=project_id,
+    )
+
+
 def choose_adapter(studio: Studio, user_id: int, project_id: str, name: str) -> str:
     """Animate the project's next clips with adapter ``name`` (quote clips to redo them)."""
     check_owner(studio, project_id, user_id)

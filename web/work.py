@@ -50,6 +50,13 @@ def decide(project_id: str, answer: dict[str, Any]) -> Work:
     return work
 
 
+def use_own_reference(project_id: str, name: str, image: Path) -> Work:
+    def work(studio: Studio) -> dict[str, Any]:
+        return {"waiting_at": agent_project.use_own_reference(studio, project_id, name, image)}
+
+    return work
+
+
 def resume(project_id: str) -> Work:
     def work(studio: Studio) -> dict[str, Any]:
         return {"waiting_at": agent_project.resume(studio, project_id)}

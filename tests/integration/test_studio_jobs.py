@@ -95,3 +95,40 @@ def test_a_second_job_on_a_busy_project_is_refused(tmp_path: Path, song: Path) -
     app.state.jobs.wait(busy, timeout=30)
     assert ada.wait(ada.post(f"/api/projects/{project_id}/decision", {"action": "approve"}))
     app.state.jobs.shutdown()
+
+
+def test_own_image_replaces_a_generated_reference_at_its_review(tmp_path: Path, song: Path) -> None:
+    from PIL import Image
+
+    app = create_app(Settings(data_dir=tmp_path / "data"), WebSettings())
+    ada = Musician(app, "ada@example.com")
+    project_id = start(ada, song)["project_id"]
+    url = f"/api/projects/{project_id}/references"
+    photo = tmp_path / "me.png"
+    Image.new("RGB", (320, 480), (200, 40, 90)).save(photo)
+    early = ada.post(url, data={"name": "x"}, files={"image": ("me.png", photo.read_bytes())})
+    assert early.status_code == 400 and "references review" in early.json()["detail"]
+    ada.wait(ada.post(f"/api/projects/{project_id}/decision", {"action": "approve"}))
+
+    shown = ada.get(f"/api/projects/{project_id}").json()
+    name = next(r["name"] for r in shown["references"] if r["kind"] == "character")
+    wrong = ada.post(url, data={"name": "nobody"}, files={"image": ("me.png", photo.read_bytes())})
+    assert wrong.status_code == 400 and name in wrong.json()["detail"]
+    not_image = ada.post(url, data={"name": name}, files={"image": ("me.png", b"not a png")})
+    assert not_image.status_code == 202  # a .png name: the agent opens it and says why not
+    failed = not_image.json()["job"]["id"]
+    app.state.jobs.wait(failed, timeout=60)
+    assert "not a readable image" in ada.get(f"/api/jobs/{failed}").json()["error"]
+
+    job = ada.wait(
+        ada.post(url, data={"name": name}, files={"image": ("me.png", photo.read_bytes())})
+    )
+    assert job["result"]["waiting_at"] == "review_generate_references"
+    shown = ada.get(f"/api/projects/{project_id}").json()
+    mine = next(r for r in shown["references"] if r["name"] == name)
+    stored = ada.get(f"/media/{project_id}/{mine['media']}").content
+    assert stored == photo.read_bytes()
+    versions = ada.get(f"/api/projects/{project_id}/history/reference/{name}").json()
+    assert len(versions) == 2 and versions[-1]["instruction"] == "the musician's own image"
+    ada.wait(ada.post(f"/api/projects/{project_id}/decision", {"action": "approve"}))
+    app.state.jobs.shutdown()

@@ -160,6 +160,20 @@ def decide(
     return _started(studio, job_id)
 
 
+@router.post("/projects/{project_id}/references", status_code=202, response_model=Started)
+def use_own_reference(
+    project_id: str,
+    user: CurrentUser,
+    studio: StudioDep,
+    jobs: JobsDep,
+    name: Annotated[str, Form(description="the character or location reference to replace")],
+    image: Annotated[UploadFile, File(description="png, jpg or webp, at most 20 MB")],
+) -> Started:
+    """At the references review: replace a generated reference with your own image."""
+    job_id = actions.use_own_reference(studio, jobs, user.id, project_id, name, image)
+    return _started(studio, job_id)
+
+
 @router.post("/projects/{project_id}/quote", status_code=202, response_model=Started)
 def quote(
     project_id: str, body: QuoteIn, user: CurrentUser, jobs: JobsDep, studio: StudioDep

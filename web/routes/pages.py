@@ -216,6 +216,18 @@ def decide(
     return _job_page(actions.answer_gate(studio, jobs, user.id, project_id, answer))
 
 
+@router.post("/projects/{project_id}/references")
+def use_own_reference(
+    project_id: str,
+    user: CurrentUser,
+    studio: StudioDep,
+    jobs: JobsDep,
+    name: Annotated[str, Form()],
+    image: Annotated[UploadFile, File()],
+) -> Response:
+    return _job_page(actions.use_own_reference(studio, jobs, user.id, project_id, name, image))
+
+
 @router.post("/projects/{project_id}/quote")
 def quote(
     project_id: str,
