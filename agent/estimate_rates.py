@@ -10,7 +10,7 @@ reading the learned rates (timings.json) for images and clips and the export log
 ("exported …: 720 frames … in N s"). Measured per unit:
 
     previz image     512x512 0.032-0.034 s   640x368 0.035 s   1280x720 0.091 s
-    motion frame     640x360 0.0085 s        1280x720 0.0217 s
+    motion frame     640x360 0.0101 s        1280x720 0.0321 s   (with parallax, see below)
     export frame     640x360 0.0104 s        1280x720 0.0226 s
 
 and fitted as ``seconds = fixed + per_mp * megapixels`` per unit (below).
@@ -51,7 +51,9 @@ class Linear:
 # Per image drawn, encoded and stored.
 IMAGE_DEFAULTS: dict[str, Linear] = {"previz": Linear(0.016, 0.082)}
 # Per output video frame of a clip.
-ADAPTER_DEFAULTS: dict[str, Linear] = {"motion": Linear(0.0041, 0.0191)}
+# motion with parallax (2026-11-27): 1280x720 from `storybeat demo` (1,778 clip frames with
+# their handles; timings.json), 640x360 from a 96-frame pan; before parallax 0.0217 / 0.0085.
+ADAPTER_DEFAULTS: dict[str, Linear] = {"motion": Linear(0.0028, 0.0318)}
 # Per frame of the exported cut (MoviePy frames → libx264 veryfast + AAC).
 EXPORT_DEFAULT = Linear(0.0063, 0.0177)
 

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from agent import planner
+from agent.animation import handle_frames
 from agent.config import Settings
 from agent.engines import video_adapter
 from agent.errors import AgentInputError
@@ -152,7 +153,11 @@ def estimate(
     references = [from_upload if c.reference else plate for c in brief.characters]
     references += [plate] * len(brief.locations)
     frames = [_frame(shot, brief, upload_names, options) for shot in shots]
-    clip_frames = [seconds_to_frames(s.end, fps) - seconds_to_frames(s.start, fps) for s in shots]
+    handle = handle_frames(analysis.tempo, analysis.steady_beat, fps)  # made past each end
+    clip_frames = [
+        seconds_to_frames(s.end, fps) - seconds_to_frames(s.start, fps) + 2 * handle
+        for s in shots
+    ]
     export_frames = seconds_to_frames(analysis.duration, fps)
     if api_price is None:
         api_price = settings.flux2_api_price

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from agent import planner
+from agent.animation import handle_frames
 from agent.config import Settings
 from agent.errors import AgentInputError
 from agent.estimate_rates import API_PRICES
@@ -79,7 +80,9 @@ def test_counts_are_the_ones_the_planner_makes(tmp_path: Path) -> None:
     assert storyboard.units == len(shots) == result.shots == _stage(result, "video").units
     assert storyboard.size == "640x368"  # drawn in multiples of 16, cropped by the adapter
     clip_frames = sum(seconds_to_frames(s.end, 24) - seconds_to_frames(s.start, 24) for s in shots)
-    assert _stage(result, "video").frames == clip_frames == 60 * 24
+    handles = 2 * handle_frames(SONG.tempo, SONG.steady_beat, 24) * len(shots)
+    assert clip_frames == 60 * 24  # the song, tiled by the shots
+    assert _stage(result, "video").frames == clip_frames + handles  # as the agent makes them
     assert _stage(result, "export").units == seconds_to_frames(SONG.duration, 24)
     assert result.complete
     assert result.cost_usd == 0.0
