@@ -155,8 +155,7 @@ def estimate(
     frames = [_frame(shot, brief, upload_names, options) for shot in shots]
     handle = handle_frames(analysis.tempo, analysis.steady_beat, fps)  # made past each end
     clip_frames = [
-        seconds_to_frames(s.end, fps) - seconds_to_frames(s.start, fps) + 2 * handle
-        for s in shots
+        seconds_to_frames(s.end, fps) - seconds_to_frames(s.start, fps) + 2 * handle for s in shots
     ]
     export_frames = seconds_to_frames(analysis.duration, fps)
     if api_price is None:
