@@ -157,3 +157,31 @@ def test_another_musician_gets_404_for_every_page(app: FastAPI, project: str) ->
         data={"csrf_token": token(html), "action": "approve"},
     )
     assert answer.status_code == 404
+
+
+def test_the_remaining_forms_restore_cancel_resume_and_model(ada: Browser, project: str) -> None:
+    stage = f"/projects/{project}"
+    job = ada.finish(ada.form(f"{stage}/storyboard", f"{stage}/restore",
+                              {"artifact": "frame:1", "version": "1"}))  # fmt: skip
+    assert job["kind"] == "restore"
+    waiting = job["result"]["waiting_at"]
+    while waiting:
+        job = ada.finish(ada.form(f"{stage}/review", f"{stage}/decision", {"action": "approve"}))
+        waiting = job["result"]["waiting_at"]
+    assert ada.form(f"{stage}/video", f"/jobs/{job['id']}/cancel") == f"/jobs/{job['id']}"
+    html = ada.client.get(f"{stage}/video").text
+    assert 'name="video_adapter"' in html
+    moved = ada.client.post(
+        f"{stage}/adapter",
+        data={"csrf_token": token(html), "video_adapter": "motion"},
+        follow_redirects=False,
+    )
+    assert moved.status_code == 303 and moved.headers["location"] == f"{stage}/video"
+    resumed = ada.client.post(
+        f"{stage}/resume", data={"csrf_token": token(html)}, follow_redirects=False
+    )
+    job_id = int(resumed.headers["location"].rsplit("/", 1)[1])
+    ada.app.state.jobs.wait(job_id, timeout=60)
+    failed = ada.client.get(f"/api/jobs/{job_id}").json()
+    assert failed["state"] == "failed" and "nothing to resume" in failed["error"]
+    assert "nothing to resume" in ada.client.get(f"/jobs/{job_id}").text
