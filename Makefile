@@ -51,9 +51,10 @@ unit: setup
 	$(BIN)/pytest tests/unit
 
 # Two workers, one test file each at a time (module fixtures such as a rendered project stay
-# on one worker): about half the wall time on two cores.
+# on one worker): about half the wall time on two cores. The browser journey runs here too
+# (Debian chromium from sysdeps); slow and GPU tests do not.
 test: setup sysdeps lint typecheck
-	$(BIN)/pytest -n 2 --dist loadfile
+	$(BIN)/pytest -n 2 --dist loadfile -m "not slow and not gpu"
 
 slow: setup sysdeps
 	$(BIN)/pytest -m slow
