@@ -74,8 +74,9 @@ def _graph(studio: Studio, project_id: str) -> Iterator[tuple[Any, RunnableConfi
         yield graph, config, dict(snapshot.values)
 
 
-def show(studio: Studio, project_id: str) -> dict[str, Any]:
-    """Stages done and every current artifact with its version, version count and hash."""
+def show(studio: Studio, project_id: str, *, with_state: bool = False) -> dict[str, Any]:
+    """Stages done and every current artifact with its version, version count and hash; with
+    ``with_state`` also the agent's state as ``state`` (one checkpoint read for both)."""
     with _graph(studio, project_id) as (graph, config, values):
         pending = list(graph.get_state(config).next)
     with studio.db.session() as session:
@@ -114,6 +115,7 @@ def show(studio: Studio, project_id: str) -> dict[str, Any]:
         },
         "export": values.get("export"),
         "artifacts": artifacts,
+        **({"state": {**values, "next": pending}} if with_state else {}),
     }
 
 

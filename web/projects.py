@@ -117,8 +117,8 @@ def state_media(values: dict[str, Any]) -> set[str]:
 def view(studio: Studio, project_id: str) -> dict[str, Any]:
     """Everything the project pages show: the agent's state, the artifacts and the gate the
     project waits at (as a page name)."""
-    shown = agent_project.show(studio, project_id)
-    values = agent_project.state(studio, project_id)
+    shown = agent_project.show(studio, project_id, with_state=True)
+    values = shown.pop("state")
     waiting = shown["next"][0] if shown["next"] else None
     artifacts: dict[str, list[dict[str, Any]]] = {}
     for artifact in shown["artifacts"]:
