@@ -33,6 +33,7 @@ from web.uploads import (
     TRACK_TYPES,
     discard,
     new_slot,
+    save_new,
     save_upload,
 )
 
@@ -91,12 +92,7 @@ def use_own_reference(
     names = [r["name"] for r in values.get("references", []) if r.get("kind") != "upload"]
     if name not in names:
         raise WebInputError(f"no reference {name!r}; this project has {', '.join(names)}")
-    _, folder = new_slot(studio.settings.data_dir)
-    try:
-        path = save_upload(image, folder, "reference", IMAGE_TYPES, MAX_IMAGE_BYTES)
-    except BaseException:
-        discard(folder)
-        raise
+    path = save_new(image, studio.settings.data_dir, "reference", IMAGE_TYPES, MAX_IMAGE_BYTES)
     return jobs.submit(
         work.use_own_reference(project_id, name, path),
         kind="own reference",

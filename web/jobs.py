@@ -81,8 +81,16 @@ class JobRunner:
             job = create_job(session, kind=kind, project_id=project_id)
             job.owner_id = owner_id
             job_id = job.id
-        self._futures[job_id] = self._pool.submit(self._run, job_id, work, adapter)
+        future = self._pool.submit(self._run, job_id, work, adapter)
+        self._futures[job_id] = future
+        future.add_done_callback(lambda done: self._forget(job_id, done))
         return job_id
+
+    def _forget(self, job_id: int, future: Future[None]) -> None:
+        """A long-running server drops finished futures (the job row keeps the outcome); one
+        whose thread died of an uncaught BaseException is kept so ``wait`` re-raises it."""
+        if future.cancelled() or future.exception() is None:
+            self._futures.pop(job_id, None)
 
     def cancel(self, job_id: int) -> None:
         """Ask a job to stop at its next step (between images or clips)."""

@@ -56,6 +56,18 @@ def save_upload(
     return target
 
 
+def save_new(
+    upload: UploadFile, data_dir: Path, stem: str, kinds: tuple[str, ...], limit: int
+) -> Path:
+    """:func:`save_upload` into a fresh folder of its own, removed again if it fails."""
+    _, folder = new_slot(data_dir)
+    try:
+        return save_upload(upload, folder, stem, kinds, limit)
+    except BaseException:
+        discard(folder)
+        raise
+
+
 def discard(folder: Path) -> None:
     """Remove a new project's uploads after it failed to start."""
     shutil.rmtree(folder, ignore_errors=True)
