@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SOUNDFONT := /usr/share/sounds/sf2/FluidR3_GM.sf2
 
-.PHONY: setup sysdeps demo studio test lint typecheck unit slow browser bench bench-audio bench-imagegen bench-export clean
+.PHONY: setup sysdeps demo studio test lint typecheck unit slow browser bench bench-audio bench-imagegen bench-export bench-motion clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -80,6 +80,10 @@ bench-imagegen: setup
 # 0.25 s crossfades and with hard cuts; wall time, CPU and peak memory of both.
 bench-export: setup
 	$(BIN)/python bench/export/run.py
+
+# What parallax costs the motion adapter, against the flat move, in the same run.
+bench-motion: setup
+	$(BIN)/python bench/motion/run.py
 
 clean:
 	rm -rf $(VENV) out .mypy_cache .pytest_cache .ruff_cache
