@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -145,7 +146,7 @@ class Job(Base):
         ForeignKey("projects.id", ondelete="SET NULL"), index=True
     )
     kind: Mapped[str] = mapped_column(String(32))
-    state: Mapped[str] = mapped_column(String(16), default="queued")
+    state: Mapped[str] = mapped_column(String(16), default="queued", index=True)
     progress: Mapped[float] = mapped_column(Double, default=0.0)
     attempts: Mapped[int] = mapped_column(default=0)
     error: Mapped[str | None] = mapped_column(Text)
@@ -160,6 +161,13 @@ class Job(Base):
     """The latest progress line, for people watching."""
     result: Mapped[Any] = mapped_column(JSON, nullable=True, default=None)
     """What the job produced (JSON), e.g. the gate it stopped at or the export's media."""
+    runner: Mapped[str | None] = mapped_column(String(96), default=None)
+    """Which server's job runner holds the job (``host:pid:nonce``)."""
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    """When that runner last said the job is still in hand; a stale one means it died."""
+    cancel_requested: Mapped[bool] = mapped_column(default=False, server_default=false())
+    """Set by whoever presses Cancel; the worker (any process, any machine) stops at its next
+    step."""
 
     def __repr__(self) -> str:
         return f"Job(id={self.id}, kind={self.kind!r}, state={self.state!r})"

@@ -9,6 +9,7 @@ project animates with it.
 from __future__ import annotations
 
 import dataclasses
+import threading
 from typing import Any
 
 from pydantic import BaseModel
@@ -63,3 +64,24 @@ def studio_for(studio: Studio, name: str | None) -> Studio:
     settings = studio.settings.model_copy(update={"video_adapter": name})
     adapter = TimedAdapter(video_adapter(settings), settings.data_dir)
     return dataclasses.replace(studio, settings=settings, adapter=adapter)
+
+
+class KeptStudios:
+    """Studios per adapter, built on first use and kept, so a local video model (or the
+    image engine beside it) stays loaded between jobs. Each worker thread keeps its own: a
+    loaded pipeline never serves two jobs at once."""
+
+    def __init__(self, base: Studio) -> None:
+        self.base = base
+        self._local = threading.local()
+
+    def __call__(self, name: str | None) -> Studio:
+        kept: dict[str, Studio] = self._local.__dict__.setdefault("studios", {})
+        key = (name or "").strip().lower()
+        if key not in kept:
+            kept[key] = studio_for(self.base, name)
+        return kept[key]
+
+    def names(self) -> list[str]:
+        """The adapters kept by this thread ("" is the server's own)."""
+        return sorted(self._local.__dict__.get("studios", {}))

@@ -17,6 +17,7 @@ from agent.config import Settings
 from agent.studio import Studio, open_studio
 from web.config import WebSettings
 from web.errors import status_for
+from web.executors import make_executor
 from web.jobs import JobRunner
 from web.limits import BodyLimit
 
@@ -39,7 +40,7 @@ def create_app(
     settings = settings or Settings()
     web = web or WebSettings()
     studio = studio or open_studio(settings)
-    jobs = JobRunner(studio, workers=web.workers)
+    jobs = JobRunner(studio, make_executor(studio, web), web=web)
     jobs.recover()  # before anything is queued: what a stopped server left running is marked
 
     @asynccontextmanager

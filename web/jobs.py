@@ -1,55 +1,87 @@
-"""Background jobs: long work runs in worker threads, its state lives in job rows.
+"""Background jobs: durable rows, run by an executor (this server's threads, or Ray).
 
 Every render stage, refine, timeline edit and export the studio starts is a job. The row
-(``storage.Job``) carries its state, the stage it works on, progress and the latest message,
-so a page that reloads — or a server that restarted — finds it where it was. Work that was
-running when the server stopped is marked failed with a message saying how to resume: the
-agent's checkpoints keep everything finished before it.
+(``storage.Job``) carries its state, the stage it works on, progress, the latest message,
+attempts, the error and its owner, so a page that reloads — or a server that restarted —
+finds it where it was.
+
+Several servers may share one database. Each server's runner has an id (``host:pid:nonce``)
+written on the jobs it holds, and beats their heart every few seconds. A job whose runner
+stopped beating (its server died) is marked failed with how to resume — by the next server
+that starts on this host, at once when that runner's process is gone, or by any server once
+the heartbeat is ``job_stale_s`` old. The agent's checkpoints keep everything finished before.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
+import os
+import secrets
+import socket
 import threading
-import time
-from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
+from datetime import timedelta
 from typing import Any
 
-from agent.errors import RenderCancelled
+from sqlalchemy import CursorResult, or_, update
+
 from agent.studio import Studio
-from storage import Job, Project, create_job, update_job
-from web.adapters import project_adapter, studio_for
-from web.errors import ConflictError, status_for
+from storage import Job, Project, create_job
+from storage.models import utcnow
+from web.adapters import project_adapter
+from web.config import WebSettings
+from web.errors import ConflictError
+from web.executors import Executor, LocalExecutor
+from web.running import Work
 
 logger = logging.getLogger(__name__)
 
-Work = Callable[[Studio], dict[str, Any] | None]
 ACTIVE = ("queued", "running")
 INTERRUPTED = "the server stopped while this ran; press Resume to go on from the last finished step"
-WRITE_EVERY = 0.3  # seconds between progress writes within one stage
+HEARTBEAT_EVERY = 5.0  # seconds
 
 
 class JobRunner:
-    """Runs :data:`Work` on a thread pool, one job per project at a time."""
+    """Queues jobs (one per project at a time) and hands them to an executor."""
 
-    def __init__(self, studio: Studio, *, workers: int = 1) -> None:
+    def __init__(
+        self, studio: Studio, executor: Executor | None = None, *, web: WebSettings | None = None
+    ) -> None:
         self.studio = studio
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="storybeat-job")
-        self._cancelled: set[int] = set()
-        self._futures: dict[int, Future[None]] = {}
+        self.web = web or WebSettings()
+        self.executor = executor or LocalExecutor(studio, workers=self.web.workers)
+        self.runner_id = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+        self._futures: dict[int, Future[str]] = {}
         self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._heart = threading.Thread(target=self._beat, name="storybeat-jobs", daemon=True)
+        self._heart.start()
 
     def recover(self) -> int:
-        """Mark jobs left queued or running by a stopped server as failed; how many."""
+        """Mark jobs whose server is gone as failed; how many.
+
+        Gone: a runner on this host whose process has exited (or that was this process before
+        a restart), or any runner silent for ``job_stale_s``.
+        """
+        host = socket.gethostname()
+        stale_before = utcnow() - timedelta(seconds=self.web.job_stale_s)
         with self.studio.db.session() as session:
-            stale = session.query(Job).filter(Job.state.in_(ACTIVE)).all()
-            for job in stale:
-                update_job(session, job.id, state="failed", error=INTERRUPTED)
-        if stale:
-            logger.warning("%d job(s) were interrupted by a server stop", len(stale))
-        return len(stale)
+            active = session.query(Job).filter(Job.state.in_(ACTIVE)).all()
+            lost = [
+                job
+                for job in active
+                if job.runner != self.runner_id
+                and (
+                    _gone_from(host, job.runner)
+                    or job.heartbeat_at is None
+                    or job.heartbeat_at < stale_before
+                )
+            ]
+            for job in lost:
+                job.state, job.error, job.updated_at = "failed", INTERRUPTED, utcnow()
+        if lost:
+            logger.warning("%d job(s) were interrupted by a server stop", len(lost))
+        return len(lost)
 
     def submit(
         self,
@@ -66,7 +98,7 @@ class JobRunner:
         """
         with self._lock, self.studio.db.session() as session:
             if project_id is not None:
-                project = session.get(Project, project_id)
+                project = session.get(Project, project_id, with_for_update=True)
                 adapter = adapter or project_adapter(project.options if project else None)
                 busy = (
                     session.query(Job)
@@ -80,21 +112,23 @@ class JobRunner:
                     )
             job = create_job(session, kind=kind, project_id=project_id)
             job.owner_id = owner_id
+            job.runner, job.heartbeat_at = self.runner_id, utcnow()
             job_id = job.id
-        future = self._pool.submit(self._run, job_id, work, adapter)
+        future = self.executor.start(job_id, work, adapter)
         self._futures[job_id] = future
         future.add_done_callback(lambda done: self._forget(job_id, done))
         return job_id
 
-    def _forget(self, job_id: int, future: Future[None]) -> None:
+    def _forget(self, job_id: int, future: Future[str]) -> None:
         """A long-running server drops finished futures (the job row keeps the outcome); one
         whose thread died of an uncaught BaseException is kept so ``wait`` re-raises it."""
         if future.cancelled() or future.exception() is None:
             self._futures.pop(job_id, None)
 
     def cancel(self, job_id: int) -> None:
-        """Ask a job to stop at its next step (between images or clips)."""
-        self._cancelled.add(job_id)
+        """Ask a job to stop at its next step (between images or clips), wherever it runs."""
+        with self.studio.db.session() as session:
+            session.execute(update(Job).where(Job.id == job_id).values(cancel_requested=True))
 
     def wait(self, job_id: int, timeout: float | None = None) -> None:
         """Block until the job has finished (tests and the demo use this)."""
@@ -104,70 +138,58 @@ class JobRunner:
 
     def shutdown(self) -> None:
         """Stop taking work; running jobs are asked to cancel."""
-        self._cancelled.update(self._futures)
-        self._pool.shutdown(wait=False, cancel_futures=True)
-
-    def _run(self, job_id: int, work: Work, adapter: str | None) -> None:
-        progress = _ProgressWriter(self.studio, job_id)
-        with self.studio.db.session() as session:
-            update_job(session, job_id, state="running")
-        try:
-            base = studio_for(self.studio, adapter)
-        except Exception as exc:  # the adapter's key or weights went away since it was chosen
+        self._stop.set()
+        held = list(self._futures)  # running here: asked to stop like a Cancel
+        if held:
             with self.studio.db.session() as session:
-                update_job(session, job_id, state="failed", error=" ".join(str(exc).split()))
-            return
-        studio = dataclasses.replace(
-            base,
-            on_progress=progress.stage,
-            on_event=progress.event,
-            cancel=lambda: job_id in self._cancelled,
-            stats={},
-            output=None,
-        )
-        try:
-            result = work(studio) or {}
-        except RenderCancelled:
-            with self.studio.db.session() as session:
-                update_job(session, job_id, state="cancelled", error="cancelled")
-            return
-        except Exception as exc:  # any failure ends the job with its message
-            if status_for(exc) >= 500:
-                logger.exception("job %d failed", job_id)
-            message = " ".join(str(exc).split()) or type(exc).__name__
-            with self.studio.db.session() as session:
-                update_job(session, job_id, state="failed", error=message)
-            return
-        finally:
-            self._cancelled.discard(job_id)
+                session.execute(update(Job).where(Job.id.in_(held)).values(cancel_requested=True))
+        self.executor.shutdown()
+
+    def _beat(self) -> None:
+        """Say this runner's jobs are in hand, and mark those of silent runners."""
+        while not self._stop.wait(HEARTBEAT_EVERY):
+            try:
+                with self.studio.db.session() as session:
+                    session.execute(
+                        update(Job)
+                        .where(Job.runner == self.runner_id, Job.state.in_(ACTIVE))
+                        .values(heartbeat_at=utcnow())
+                    )
+                self._mark_silent()
+            except Exception:  # the database is away for a moment: beat again next time
+                logger.warning("job heartbeat failed; retrying", exc_info=True)
+
+    def _mark_silent(self) -> None:
+        stale_before = utcnow() - timedelta(seconds=self.web.job_stale_s)
         with self.studio.db.session() as session:
-            job = update_job(session, job_id, state="done")
-            job.result = result
-            job.message = "done"
-            if result.get("project_id") and job.project_id is None:
-                job.project_id = result["project_id"]
+            marked: CursorResult[Any] = session.execute(  # type: ignore[assignment]
+                update(Job)
+                .where(
+                    Job.state.in_(ACTIVE),
+                    or_(Job.runner.is_(None), Job.runner != self.runner_id),
+                    or_(Job.heartbeat_at.is_(None), Job.heartbeat_at < stale_before),
+                )
+                .values(state="failed", error=INTERRUPTED, updated_at=utcnow())
+            )
+        if marked.rowcount:
+            logger.warning("%d job(s) of a silent server were marked failed", marked.rowcount)
 
 
-class _ProgressWriter:
-    """The studio's progress callbacks, written to the job row (throttled within a stage)."""
-
-    def __init__(self, studio: Studio, job_id: int) -> None:
-        self.studio = studio
-        self.job_id = job_id
-        self._last: tuple[str, float] = ("", 0.0)
-
-    def stage(self, stage: str, done: int, total: int) -> None:
-        now = time.monotonic()
-        if stage == self._last[0] and done < total and now - self._last[1] < WRITE_EVERY:
-            return
-        self._last = (stage, now)
-        with self.studio.db.session() as session:
-            job = update_job(session, self.job_id, progress=min(done / max(total, 1), 1.0))
-            job.stage = stage
-            job.message = f"{stage}: {done} of {total}"
-
-    def event(self, message: str) -> None:
-        with self.studio.db.session() as session:
-            job = session.get(Job, self.job_id)
-            if job is not None:
-                job.message = message[:2000]
+def _gone_from(host: str, runner: str | None) -> bool:
+    """Whether ``runner`` (``host:pid:nonce``) ran on ``host`` in a process that has exited,
+    or in this process before it was restarted in place."""
+    if runner is None:
+        return True
+    parts = runner.rsplit(":", 2)
+    if len(parts) != 3 or parts[0] != host or not parts[1].isdigit():
+        return False
+    pid = int(parts[1])
+    if pid == os.getpid():
+        return True  # this process, an earlier runner (an app made again in place)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False

@@ -11,8 +11,8 @@ import soundfile
 from fastapi.testclient import TestClient
 
 from agent.config import Settings
-from tests.integration.test_studio_api import Musician
-from web import jobs as web_jobs
+from tests.support.studio import Musician
+from web import running as web_running
 from web.app import create_app
 from web.config import WebSettings
 
@@ -45,14 +45,14 @@ def test_a_server_stopped_mid_stage_marks_the_job_and_resume_goes_on(
     ada = Musician(first, "ada@example.com")
     project_id = start(ada, song)["project_id"]
 
-    real_stage = web_jobs._ProgressWriter.stage
+    real_stage = web_running._ProgressWriter.stage
 
     def crash_in_references(self: Any, stage: str, done: int, total: int) -> None:
         real_stage(self, stage, done, total)
         if stage == "references" and done >= 1:
             raise Crash
 
-    monkeypatch.setattr(web_jobs._ProgressWriter, "stage", crash_in_references)
+    monkeypatch.setattr(web_running._ProgressWriter, "stage", crash_in_references)
     answer = ada.post(f"/api/projects/{project_id}/decision", {"action": "approve"})
     job_id = answer.json()["job"]["id"]
     with pytest.raises(Crash):
