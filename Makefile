@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SOUNDFONT := /usr/share/sounds/sf2/FluidR3_GM.sf2
 
-.PHONY: setup sysdeps demo studio test lint typecheck unit slow browser bench bench-audio bench-imagegen bench-export bench-motion clean
+.PHONY: setup sysdeps demo studio test lint typecheck unit slow browser bench bench-audio bench-imagegen bench-export bench-motion bench-load audit ray clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -84,6 +84,20 @@ bench-export: setup
 # What parallax costs the motion adapter, against the flat move, in the same run.
 bench-motion: setup
 	$(BIN)/python bench/motion/run.py
+
+# 50 signed-in users browsing, polling jobs and streaming SSE for 60 s against a real server
+# (throughput, p95 against /health in the same run), then a 200 MB upload's memory growth.
+bench-load: setup
+	$(BIN)/python bench/load/run.py
+
+# Known vulnerabilities of the installed packages (pip-audit, then PyPI's release data); CI
+# runs it after the tests. Needs PyPI.
+audit: setup
+	$(BIN)/python .ci/audit.py
+
+# The studio with jobs on a local Ray cluster (RAY_ADDRESS=host:port joins a running one).
+ray: setup
+	STORYBEAT_EXECUTOR=ray $(BIN)/storybeat serve --demo
 
 clean:
 	rm -rf $(VENV) out .mypy_cache .pytest_cache .ruff_cache

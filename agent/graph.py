@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+from typing import Any
+
 from langgraph.graph import END, START, StateGraph
 
 from agent import nodes
@@ -53,3 +56,14 @@ def build_graph(review: bool = False) -> StateGraph[RenderState, Studio, RenderS
             previous = None  # the gate's decision picks the next node
     graph.add_edge(STAGES[-1][0], END)
     return graph
+
+
+@functools.cache
+def _compiled(review: bool) -> Any:
+    return build_graph(review).compile()
+
+
+def compiled_graph(review: bool, checkpointer: Any) -> Any:
+    """The graph compiled once per process (compiling costs ~70 ms: LangGraph inspects every
+    node), bound to ``checkpointer``."""
+    return _compiled(review).copy(update={"checkpointer": checkpointer})

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from agent.config import Settings
 from agent.errors import AgentInputError, OutputPathError
-from agent.graph import build_graph
+from agent.graph import compiled_graph
 from agent.schemas import RenderOptions
 from agent.state import RenderState
 from agent.studio import StageStats, Studio
@@ -46,7 +46,7 @@ OUTPUT_KINDS = {".mp4": "H.264 + AAC video", ".otio": "an OpenTimelineIO edit"}
 def check_output(path: Path, kinds: tuple[str, ...] = (".mp4",)) -> Path:
     """Refuse an output we could not write, before any work is done; ``kinds`` are the file
     extensions this command writes."""
-    from videogen import ExportError, check_output_path
+    from videogen import DiskFullError, ExportError, check_output_path
 
     path = Path(path).expanduser().absolute()
     if path.suffix.lower() not in kinds:
@@ -54,6 +54,8 @@ def check_output(path: Path, kinds: tuple[str, ...] = (".mp4",)) -> Path:
         raise OutputPathError(f"output {str(path)!r} must end in {accepted}")
     try:
         return check_output_path(path)
+    except DiskFullError:
+        raise  # not the path's fault: freeing space fixes it
     except ExportError as exc:
         raise OutputPathError(str(exc)) from None
 
@@ -104,6 +106,9 @@ def project_key(
     return "r" + digest[:15]
 
 
+_SET_UP: set[str] = set()  # PostgreSQL databases whose checkpoint tables are ready
+
+
 @contextmanager
 def open_checkpointer(settings: Settings) -> Any:
     """The durable LangGraph checkpointer: in the PostgreSQL database when the project database
@@ -113,7 +118,9 @@ def open_checkpointer(settings: Settings) -> Any:
         from langgraph.checkpoint.postgres import PostgresSaver
 
         with PostgresSaver.from_conn_string(_libpq_url(url)) as saver:
-            saver.setup()  # creates or migrates the checkpoint tables; idempotent
+            if url not in _SET_UP:
+                saver.setup()  # creates or migrates the checkpoint tables, once per process
+                _SET_UP.add(url)
             yield saver
         return
     from langgraph.checkpoint.sqlite import SqliteSaver
@@ -189,7 +196,7 @@ def render(
     }
     resumed_at = None
     with open_checkpointer(studio.settings) as saver:
-        graph = build_graph(review).compile(checkpointer=saver)
+        graph = compiled_graph(review, saver)
         config: RunnableConfig = {"configurable": {"thread_id": project_id}}
         pending = graph.get_state(config).next
         if pending:
