@@ -25,7 +25,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="STORYBEAT_", extra="ignore")
 
     data_dir: Path = Field(default_factory=default_data_dir)
-    database_url: str | None = None
+    database_url: str | None = Field(default=None, repr=False)  # may hold a password
     image_engine: str = "previz"
     video_adapter: str = "motion"
     flux2_weights: Path | None = None
@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     flux2_api_price: float | None = Field(default=None, ge=0)  # USD per image, for estimates
     i2v_weights: Path | None = None  # STORYBEAT_I2V_WEIGHTS: Wan 2.x I2V or LTX-Video folder
     video_model: str | None = None  # STORYBEAT_VIDEO_MODEL: the hosted adapter's model id
+    # STORYBEAT_VIDEO_TIMEOUT: seconds a hosted adapter may take for one clip, retries and
+    # waits included; then its job is cancelled and the still with motion stands in
+    video_timeout: float = Field(default=900.0, gt=0, le=3600)
     video_price: float | None = Field(default=None, ge=0)  # USD per generated second, estimates
     llm: str | None = None  # STORYBEAT_LLM, e.g. "openai:gpt-4o-mini"; unset: the rules planner
     max_track_minutes: float = Field(default=20.0, gt=0, le=600)

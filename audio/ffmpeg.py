@@ -38,10 +38,14 @@ class AudioProbe:
     declared_duration: float | None
 
 
+# An uploaded playlist (HLS, ffconcat) must not make ffmpeg open URLs or other files' protocols.
+LOCAL_ONLY = ("-protocol_whitelist", "file")
+
+
 def probe(path: Path) -> AudioProbe:
     """Read the container header; raise `UnsupportedAudioError` when there is no audio."""
     proc = subprocess.run(
-        [ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(path)],
+        [ffmpeg_exe(), "-hide_banner", "-nostdin", *LOCAL_ONLY, "-i", str(path)],
         capture_output=True,
         text=True,
         errors="replace",
@@ -72,6 +76,7 @@ def decode(path: Path, *, sample_rate: int, channels: int) -> np.ndarray:
             "-nostdin",
             "-v",
             "error",
+            *LOCAL_ONLY,
             "-i",
             str(path),
             "-map",

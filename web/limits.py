@@ -8,34 +8,41 @@ from web.errors import TooLargeError
 
 Scope = dict[str, Any]
 Message = dict[str, Any]
+SMALL_BODY = 1024 * 1024  # JSON and plain forms: edits and instructions, never files
 
 
 class BodyLimit:
-    """ASGI middleware: a body over ``limit`` bytes is refused with 413 as soon as it is known
-    to be — from its Content-Length, or from the bytes received so far."""
+    """ASGI middleware: a body over ``limit`` bytes (``small`` bytes unless it is a multipart
+    upload) is refused with 413 as soon as it is known to be — from its Content-Length, or
+    from the bytes received so far."""
 
-    def __init__(self, app: Any, *, limit: int) -> None:
+    def __init__(self, app: Any, *, limit: int, small: int = SMALL_BODY) -> None:
         self.app = app
         self.limit = limit
+        self.small = small
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            await _refuse(send, self.limit)
+        headers = dict(scope.get("headers") or [])
+        upload = headers.get(b"content-type", b"").lower().startswith(b"multipart/form-data")
+        limit = self.limit if upload else self.small
+        message = _too_large(limit) if upload else _too_long(limit)
+        declared = headers.get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await _refuse(send, message)
             return
         received = 0
 
         async def counted() -> Message:
             nonlocal received
-            message: Message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.limit:
-                    raise TooLargeError(_too_large(self.limit))
-            return message
+            got: Message = await receive()
+            if got["type"] == "http.request":
+                received += len(got.get("body", b""))
+                if received > limit:
+                    raise TooLargeError(message)
+            return got
 
         await self.app(scope, counted, send)
 
@@ -47,10 +54,17 @@ def _too_large(limit: int) -> str:
     )
 
 
-async def _refuse(send: Any, limit: int) -> None:
+def _too_long(limit: int) -> str:
+    return (
+        f"the request body is larger than {limit // 1024} KB; send less (files go as a"
+        " multipart/form-data upload)"
+    )
+
+
+async def _refuse(send: Any, message: str) -> None:
     import json
 
-    body = json.dumps({"detail": _too_large(limit)}).encode()
+    body = json.dumps({"detail": message}).encode()
     await send(
         {
             "type": "http.response.start",

@@ -4,6 +4,8 @@ Sessions: the cookie ``sb_session`` holds a random token; the database keeps onl
 and the session's CSRF token. CSRF: every unsafe request must carry that token in the header
 ``X-CSRF-Token`` or the form field ``csrf_token``; without a session it must match the
 anonymous double-submit cookie ``sb_csrf`` instead. An ``Origin`` from another host is refused.
+Every response carries :data:`SECURITY_HEADERS` (nosniff, a same-origin-only CSP; the pages have
+no inline script or style), except FastAPI's own /docs pages, which load Swagger from a CDN.
 """
 
 from __future__ import annotations
@@ -50,6 +52,15 @@ CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; object-src 'none';"
+        " base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    ),
+    "Referrer-Policy": "same-origin",
+}
 
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{32,64}")
 _SIGNED_IN = "storybeat_signed_in"  # request.state: the session, looked up once per request
@@ -245,6 +256,36 @@ class CsrfCookieMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_cookie)
+
+
+class SecurityHeadersMiddleware:
+    """:data:`SECURITY_HEADERS` (where the route set none of its own) on every response, the
+    body limit's refusals included: add it outermost."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                _add_security_headers(scope, MutableHeaders(scope=message))
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def _add_security_headers(scope: Scope, headers: MutableHeaders) -> None:
+    app = scope.get("app")
+    docs = {
+        getattr(app, n, None) for n in ("docs_url", "redoc_url", "swagger_ui_oauth2_redirect_url")
+    }
+    for name, value in SECURITY_HEADERS.items():
+        if name != "Content-Security-Policy" or scope.get("path") not in docs:
+            headers.setdefault(name, value)
 
 
 def _same_origin(origin: str, host: str) -> bool:

@@ -19,6 +19,11 @@ Protocol, as documented by BFL (docs.bfl.ai / help.bfl.ai, read 2026):
 - Reference images through the API: at most 8 for each of [pro], [max] and [flex] (the
   playground takes 10). https://docs.bfl.ai/guides/prompting_editing_overview,
   https://help.bfl.ai/articles/4029171097-flux-2-technical-specifications
+
+Time: ``generate`` returns or fails within ``timeout`` seconds from the submit to the decoded
+image, whatever the API does (hangs, long Retry-After, a task that stays Pending): every
+request's own time-outs (30 s between bytes, 10 s to connect by default) are cut to the time
+left and no retry waits past it.
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ from PIL import Image
 
 from imagegen.engine import CancelFn, EngineInfo, ProgressFn, generate_each
 from imagegen.errors import GenerationCancelled, ImageGenError, ImageGenInputError, ProviderError
+from imagegen.flux2 import urls
 from imagegen.request import ImageRequest
 
 if TYPE_CHECKING:
@@ -56,6 +62,7 @@ TUNABLE = ("flex",)  # models whose endpoint takes steps and guidance
 DEFAULT_HOSTS = (".bfl.ai",)  # api.bfl.ai, api.eu.bfl.ai, api.us.bfl.ai, delivery.*.bfl.ai
 FAILED = ("Error", "Failed", "Request Moderated", "Content Moderated", "Task not found")
 MAX_RETRY_AFTER = 60.0  # a longer Retry-After is cut to this many seconds
+MAX_BACKOFF = 30.0  # seconds; longer exponential backoffs are cut to this
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
 _SNIPPET = 300
 
@@ -69,7 +76,8 @@ class Flux2HostedEngine:
     api_key : BFL key; default the ``BFL_API_KEY`` environment variable.
     base_url : API root; plain http is accepted only on loopback (tests).
     allowed_hosts : host suffixes that polling and sample URLs may point at, besides base_url's.
-    poll_interval, timeout : seconds between polls, and to wait for a result after submitting.
+    poll_interval, timeout : seconds between polls, and for one image in all (submit, polls,
+        retries and the download).
     max_retries, backoff : retries of a call after 429/5xx/timeouts/connection errors, waiting
         ``backoff * 2**attempt`` seconds or the server's ``Retry-After``.
     client : an ``httpx.Client`` to use (closed by its owner); default one made here.
@@ -150,13 +158,16 @@ class Flux2HostedEngine:
         """
         body = self._body(request)
         start = time.monotonic()
+        deadline = start + self.timeout
         submit_url = f"{self._base_url}/v1/{ENDPOINTS[self.model]}"
-        answer = self._json(self._call("POST", submit_url, "submit", body=body), submit_url)
+        answer = self._json(
+            self._call("POST", submit_url, "submit", body=body, deadline=deadline), submit_url
+        )
         task_id = _text_field(answer, "id", self._where(submit_url))
         polling_url = _text_field(answer, "polling_url", self._where(submit_url))
         logger.info("FLUX.2 [%s] request %s submitted", self.model, task_id)
-        sample = self._poll(task_id, polling_url, cancel)
-        image = self._download(sample, task_id)
+        sample = self._poll(task_id, polling_url, cancel, deadline)
+        image = self._download(sample, task_id, deadline)
         if image.size != (request.width, request.height):
             # The API rounds sizes to its own grid (multiples of 16, 32 on older models) and
             # scales anything over 4 MP down; engines promise the exact requested size.
@@ -218,16 +229,26 @@ class Flux2HostedEngine:
             body["prompt_upsampling"] = False  # flex would otherwise rewrite our prompts
         return body
 
-    def _poll(self, task_id: str, polling_url: str, cancel: CancelFn | None) -> str:
+    def _poll(
+        self, task_id: str, polling_url: str, cancel: CancelFn | None, deadline: float
+    ) -> str:
         """Poll until Ready and return the sample URL.
 
-        An undocumented status string counts as still working, bounded by ``timeout``.
+        An undocumented status string counts as still working, bounded by ``deadline``.
         """
-        deadline = time.monotonic() + self.timeout
+        status: Any = None
         while True:
             if cancel is not None and cancel():
                 raise GenerationCancelled(f"cancelled while waiting for FLUX.2 request {task_id}")
-            answer = self._json(self._call("GET", polling_url, "poll"), polling_url)
+            if time.monotonic() >= deadline:
+                raise ProviderError(
+                    f"FLUX.2 [{self.model}] timed out after {self.timeout:g} s, request id"
+                    f" {task_id} (last status {status!r})"
+                )
+            answer = self._json(
+                self._call("GET", polling_url, "poll", deadline=deadline, task=task_id),
+                polling_url,
+            )
             status = answer.get("status")
             if status == "Ready":
                 result = answer.get("result")
@@ -249,18 +270,14 @@ class Flux2HostedEngine:
                     f"unexpected answer from {self._where(polling_url)}: no 'status' (request id"
                     f" {task_id}): {self._clean(json.dumps(answer, default=str))}"
                 )
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise ProviderError(
-                    f"FLUX.2 [{self.model}] timed out after {self.timeout:g} s, request id"
-                    f" {task_id} (last status {status!r})"
-                )
             logger.debug("FLUX.2 request %s: %s", task_id, status)
-            time.sleep(min(self.poll_interval, remaining))
+            time.sleep(max(min(self.poll_interval, deadline - time.monotonic()), 0.0))
 
-    def _download(self, url: str, task_id: str) -> Image.Image:
+    def _download(self, url: str, task_id: str, deadline: float) -> Image.Image:
         """Fetch the sample at once (its URL expires) and decode it to RGB."""
-        data = self._call("GET", url, "download", auth=False).content
+        data = self._call(
+            "GET", url, "download", auth=False, deadline=deadline, task=task_id
+        ).content
         if not data:
             raise ProviderError(f"the result of request {task_id} at {self._where(url)} is empty")
         try:
@@ -274,9 +291,18 @@ class Flux2HostedEngine:
             ) from exc
 
     def _call(
-        self, method: str, url: str, what: str, *, body: Any = None, auth: bool = True
+        self,
+        method: str,
+        url: str,
+        what: str,
+        *,
+        body: Any = None,
+        auth: bool = True,
+        deadline: float,
+        task: str | None = None,
     ) -> httpx.Response:
-        """One HTTP exchange with retries on 429, 5xx, timeouts and connection errors."""
+        """One HTTP exchange with retries on 429, 5xx, timeouts and connection errors, ending
+        by ``deadline`` (``time.monotonic()``); ``task`` is the request id, for messages."""
         import httpx
 
         self._check_url(url, what)
@@ -284,10 +310,18 @@ class Flux2HostedEngine:
         where = self._where(url)
         last = ""
         for attempt in range(self.max_retries + 1):
-            delay = self.backoff * 2**attempt
+            delay = min(self.backoff * 2**attempt, MAX_BACKOFF)
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise self._out_of_time(what, where, last, task)
             try:
                 response = self._client.request(
-                    method, url, json=body, headers=headers, follow_redirects=False
+                    method,
+                    url,
+                    json=body,
+                    headers=headers,
+                    follow_redirects=False,
+                    timeout=_cut(self._client.timeout, left),
                 )
             except httpx.TimeoutException as exc:
                 last = f"timed out ({type(exc).__name__})"
@@ -321,6 +355,8 @@ class Flux2HostedEngine:
                 else:
                     raise ProviderError(f"{what} failed: HTTP {status} from {where}: {message}")
             if attempt < self.max_retries:
+                if delay >= deadline - time.monotonic():
+                    raise self._out_of_time(what, where, last, task)
                 logger.info(
                     "%s at %s: %s; retry %d of %d in %.2f s",
                     what,
@@ -335,20 +371,22 @@ class Flux2HostedEngine:
             f"{what} at {where} failed after {self.max_retries + 1} attempts; last error: {last}"
         )
 
+    def _out_of_time(self, what: str, where: str, last: str, task: str | None) -> ProviderError:
+        request = f", request id {task}" if task else ""
+        said = f": {last}" if last else ""
+        return ProviderError(
+            f"FLUX.2 [{self.model}] timed out after {self.timeout:g} s{request} ({what} at"
+            f" {where}{said}); try again later"
+        )
+
     def _check_url(self, url: str, what: str) -> None:
-        """Only the base URL's scheme, on its host or under an allowed suffix."""
-        try:
-            parts = urlsplit(url)
-            scheme, host, port = parts.scheme, (parts.hostname or "").lower(), parts.port
-        except ValueError:  # e.g. a port that is not a number
-            scheme, host, port = "", "", None
-        same = (host, port) == (self._base.hostname, self._base.port)
-        under = any(host == s or host.endswith("." + s) for s in self.allowed_hosts)
-        if not host or scheme != self._base.scheme or not (same or under):
-            allowed = ", ".join([self._base.netloc, *(f"*.{s}" for s in self.allowed_hosts)])
+        """ProviderError unless ``url`` may be fetched (see :mod:`imagegen.flux2.urls`)."""
+        reason = urls.refusal(url, self._base, self.allowed_hosts)
+        if reason:
+            suffixes = (f"https on *.{s}" for s in self.allowed_hosts)
+            allowed = ", ".join([self._base.netloc, *suffixes])
             raise ProviderError(
-                f"refusing to fetch {self._where(url)} for {what} (host not allowed; expected"
-                f" {self._base.scheme} on {allowed})"
+                f"refusing to fetch {self._where(url)} for {what}: {reason} (allowed: {allowed})"
             )
 
     def _json(self, response: httpx.Response, url: str) -> dict[str, Any]:
@@ -379,6 +417,16 @@ class Flux2HostedEngine:
         """Provider text fit for a message: the key blanked out, cut to a few hundred chars."""
         text = text.replace(self._key, "[key]").strip()
         return text if len(text) <= _SNIPPET else text[:_SNIPPET] + "…"
+
+
+def _cut(default: httpx.Timeout, left: float) -> httpx.Timeout:
+    """The client's time-outs, each at most ``left`` seconds."""
+    import httpx
+
+    room = max(left, 0.001)
+    parts = (default.connect, default.read, default.write, default.pool)
+    connect, read, write, pool = (room if t is None else min(t, room) for t in parts)
+    return httpx.Timeout(connect=connect, read=read, write=write, pool=pool)
 
 
 def _default_client() -> httpx.Client:

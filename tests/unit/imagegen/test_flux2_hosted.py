@@ -19,6 +19,7 @@ import pytest
 from PIL import Image
 
 from imagegen.errors import GenerationCancelled, ImageGenInputError, ProviderError
+from imagegen.flux2 import urls
 from imagegen.flux2.hosted import Flux2HostedEngine
 from imagegen.request import ImageRequest
 
@@ -464,8 +465,9 @@ def test_the_key_never_reaches_errors_or_logs(
     assert all(KEY not in r.getMessage() for r in caplog.records)
 
 
-def test_production_urls_are_checked_against_bfl_hosts() -> None:
+def test_production_urls_are_checked_against_bfl_hosts(monkeypatch: pytest.MonkeyPatch) -> None:
     """Default settings over https, through httpx's mock transport (no network)."""
+    monkeypatch.setattr(urls, "resolve", lambda host: ["93.184.216.34"])
     seen: list[str] = []
     answers: dict[str, dict[str, Any]] = {
         "api.bfl.ai": {"id": "t", "polling_url": "https://api.eu2.bfl.ai/v1/get_result?id=t"},
@@ -492,6 +494,31 @@ def test_production_urls_are_checked_against_bfl_hosts() -> None:
         "https://api.bfl.ai@evil.test/x.png",
     ]:
         seen.clear()
-        with pytest.raises(ProviderError, match="host not allowed"):
+        with pytest.raises(ProviderError, match="refusing to fetch"):
             run(bad)
         assert "evil" not in "".join(seen) and len(seen) == 2
+
+
+@pytest.mark.parametrize("kind", ["submit", "poll", "sample"])
+def test_a_call_hanging_past_the_timeout_fails_within_it(bfl: FakeBFL, kind: str) -> None:
+    """The client would wait 30 s; the image's 0.5 s time limit cuts every call short."""
+    bfl.queued[kind] = [Answer(delay=3.0) for _ in range(3)]
+    start = time.monotonic()
+    with (
+        httpx.Client(timeout=30.0) as client,
+        pytest.raises(
+            ProviderError,
+            match=rf"timed out after 0\.5 s.*\({kind if kind != 'sample' else 'download'}",
+        ),
+    ):
+        engine(bfl, client=client, timeout=0.5).generate(request())
+    assert time.monotonic() - start < 0.5 + 1.0
+    assert len(bfl.of(kind)) == 1
+
+
+def test_a_retry_after_past_the_timeout_is_not_waited_for(bfl: FakeBFL) -> None:
+    bfl.queued["submit"].append(Answer(429, {"detail": "slow down"}, headers={"Retry-After": "30"}))
+    start = time.monotonic()
+    with pytest.raises(ProviderError, match=r"timed out after 2 s \(submit at .*HTTP 429: slow"):
+        engine(bfl, timeout=2.0).generate(request())
+    assert time.monotonic() - start < 1.0 and len(bfl.of("submit")) == 1
