@@ -55,14 +55,17 @@ def video_adapter(settings: Settings, **options: Any) -> VideoAdapter:
     """Build ``settings.video_adapter``; ``options`` go to the adapter on top of the settings'.
 
     ``diffusers-i2v`` takes its weights folder from ``STORYBEAT_I2V_WEIGHTS``; hosted adapters
-    take ``STORYBEAT_VIDEO_MODEL`` when set, and need their provider's key in the environment:
-    an adapter that cannot run here is an :class:`AgentInputError` saying why, before any work.
+    take ``STORYBEAT_VIDEO_MODEL`` when set and ``STORYBEAT_VIDEO_TIMEOUT`` (seconds per clip),
+    and need their provider's key in the environment: an adapter that cannot run here is an
+    :class:`AgentInputError` saying why, before any work.
     """
     name = settings.video_adapter.strip().lower()
     if name == "diffusers-i2v":
         if settings.i2v_weights is None:
             raise AgentInputError(f"the diffusers-i2v video adapter needs its weights: {I2V_HINT}")
         options = {"weights": settings.i2v_weights, **options}
+    if name in HOSTED_VIDEO:
+        options = {"timeout": settings.video_timeout, **options}
     if name in HOSTED_VIDEO and settings.video_model:
         options = {"model": settings.video_model, **options}
     info = adapter_class(name).availability()

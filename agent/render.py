@@ -18,7 +18,7 @@ from agent.schemas import RenderOptions
 from agent.state import RenderState
 from agent.studio import StageStats, Studio
 from agent.track import prepare_for
-from storage import get_or_create_project, set_track
+from storage import DatabaseUnavailableError, get_or_create_project, set_track
 
 if TYPE_CHECKING:
     from langchain_core.runnables import RunnableConfig
@@ -70,6 +70,11 @@ def check_references(paths: list[Path]) -> None:
         try:
             with Image.open(path) as image:
                 image.verify()
+        except Image.DecompressionBombError:
+            raise AgentInputError(
+                f"reference {str(path)!r} has too many pixels to open safely; give an image of"
+                " at most a few thousand pixels a side"
+            ) from None
         except (UnidentifiedImageError, OSError, SyntaxError) as exc:
             raise AgentInputError(
                 f"reference {str(path)!r} is not a readable image ({exc}); use PNG, JPEG or WebP"
@@ -115,13 +120,20 @@ def open_checkpointer(settings: Settings) -> Any:
     is PostgreSQL (so many workers share it), else SQLite in the data dir."""
     url = settings.db_url
     if url.startswith(("postgresql", "postgres:")):
+        import psycopg
         from langgraph.checkpoint.postgres import PostgresSaver
 
-        with PostgresSaver.from_conn_string(_libpq_url(url)) as saver:
-            if url not in _SET_UP:
-                saver.setup()  # creates or migrates the checkpoint tables, once per process
-                _SET_UP.add(url)
-            yield saver
+        try:
+            with PostgresSaver.from_conn_string(_libpq_url(url)) as saver:
+                if url not in _SET_UP:
+                    saver.setup()  # creates or migrates the checkpoint tables, once per process
+                    _SET_UP.add(url)
+                yield saver
+        except psycopg.OperationalError as exc:  # a restart, a dropped connection
+            logger.warning("checkpoints unavailable: %s", " ".join(str(exc).split()))
+            raise DatabaseUnavailableError(
+                "the database is unavailable right now; try again in a moment"
+            ) from None
         return
     from langgraph.checkpoint.sqlite import SqliteSaver
 

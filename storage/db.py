@@ -1,4 +1,11 @@
-"""Opening the database: engine set-up, connection check and migrations to head."""
+"""Opening the database: engine set-up, connection check and migrations to head.
+
+A database that goes away while the app runs (a PostgreSQL restart, a dropped network) is a
+:class:`DatabaseUnavailableError` from :meth:`Database.session` ("try again in a moment"),
+raised as soon as the server refuses or drops the connection; pooled connections are checked
+before use (``pool_pre_ping``), so the first session after the database is back works again
+without restarting anything.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
@@ -69,14 +76,50 @@ class Database:
     def session(self) -> Iterator[Session]:
         """Yield a Session in a transaction: committed on success, rolled back on error.
 
-        Objects stay readable after the block (``expire_on_commit=False``).
+        Objects stay readable after the block (``expire_on_commit=False``). A database that
+        cannot be reached, or drops the connection, is a DatabaseUnavailableError (the server
+        says why in the log; the message is fit to show any user).
         """
-        with self._sessions.begin() as session:
-            yield session
+        try:
+            with self._sessions.begin() as session:
+                yield session
+        except DBAPIError as exc:
+            if not unavailable(exc):
+                raise
+            text = str(exc.orig or exc).strip()
+            reason = text.splitlines()[0] if text else type(exc.orig or exc).__name__
+            logger.warning("database %s unavailable: %s", mask_url(self.url), reason)
+            raise DatabaseUnavailableError(
+                "the database is unavailable right now; try again in a moment"
+            ) from exc
 
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
+
+
+# PostgreSQL error classes that mean "not now" rather than "not so": connection exceptions,
+# a server shutting down or starting (admin_shutdown, crash_shutdown, cannot_connect_now), and
+# too_many_connections.
+_UNAVAILABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03", "53300")
+_SQLITE_UNAVAILABLE = ("database is locked", "unable to open database file", "disk I/O error")
+
+
+def unavailable(exc: DBAPIError) -> bool:
+    """Whether ``exc`` means the database cannot be used right now, rather than a bad query:
+    a connection refused, dropped or closed, a server shutting down or starting, no free
+    connection slot; for SQLite a lock not granted in time or a file that cannot be opened."""
+    if exc.connection_invalidated:  # SQLAlchemy's own disconnect detection
+        return True
+    if not isinstance(exc, OperationalError):
+        return False
+    orig = exc.orig
+    if isinstance(orig, sqlite3.Error):
+        return any(text in str(orig) for text in _SQLITE_UNAVAILABLE)
+    sqlstate = getattr(orig, "sqlstate", None)
+    if sqlstate:
+        return str(sqlstate).startswith(_UNAVAILABLE_SQLSTATES)
+    return True  # psycopg: no connection could be made (refused, timed out, name unknown)
 
 
 def open_database(url: str) -> Database:

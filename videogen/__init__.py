@@ -12,6 +12,7 @@ from videogen.adapter import (
 )
 from videogen.edits import move_clip, reorder_clip, set_transition, snap_to_beats, trim_clip
 from videogen.errors import (
+    DiskFullError,
     ExportError,
     GenerationCancelled,
     MediaError,
@@ -47,6 +48,7 @@ __all__ = [
     "AdapterInfo",
     "Capabilities",
     "ClipRequest",
+    "DiskFullError",
     "ExportError",
     "ExportPreset",
     "Gap",

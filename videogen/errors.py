@@ -33,6 +33,11 @@ class ExportError(VideoGenError):
     """The output cannot be written; says which path and what to do."""
 
 
+class DiskFullError(ExportError):
+    """The disk (or the user's quota) filled up while writing; says how much room is left
+    where, and that the file that was there before is kept."""
+
+
 class GenerationCancelled(VideoGenError):
     """The caller's cancel flag stopped the work; nothing was written."""
 

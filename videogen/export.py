@@ -132,7 +132,7 @@ def export_video(
     output_args = _output_args(timeline, spec, crf, preset, threads, audio_path, audio_duration)
     started = time.perf_counter()
     try:
-        with atomic_output(out_path, "export to") as temp:
+        with atomic_output(out_path, "export to", again="export again", kind="export") as temp:
             _write(renderer, timeline, geometry, temp, audio_path, output_args, on_progress, cancel)
     finally:
         renderer.close()

@@ -31,17 +31,24 @@ def run_job(
 ) -> Path:
     """Make ``request``'s clip with ``adapter`` and write it, conformed, to ``out_path``.
 
-    Polls every ``first_poll`` seconds, backing off to ``MAX_POLL``; after ``timeout`` seconds
-    the job is cancelled and ProviderError says so. Cancelling cancels the provider's job too.
+    Polls every ``first_poll`` seconds, backing off to ``MAX_POLL``; ``timeout`` seconds
+    after the start (the submit included) the job is cancelled and ProviderError says so; no
+    wait between polls runs past that. Cancelling cancels the provider's job too.
     """
+    deadline = time.monotonic() + timeout
     job = adapter.submit(request)
     logger.info("%s: job %s submitted", adapter.name, job.id)
-    started = time.monotonic()
     wait = first_poll
     while True:
         if cancel is not None and cancel():
             cancel_quietly(adapter, job)
             raise GenerationCancelled(f"{adapter.name} job {job.id} cancelled")
+        if time.monotonic() >= deadline:
+            cancel_quietly(adapter, job)
+            raise ProviderError(
+                f"{adapter.name} job {job.id} did not finish in {timeout:g} s; it was"
+                " cancelled. Try again later, or pick another adapter"
+            )
         status = adapter.poll(job)
         if status.state is JobState.SUCCEEDED:
             break
@@ -51,13 +58,7 @@ def run_job(
             )
         if status.state is JobState.CANCELLED:
             raise ProviderError(f"{adapter.name} job {job.id} was cancelled by the provider")
-        if time.monotonic() - started > timeout:
-            cancel_quietly(adapter, job)
-            raise ProviderError(
-                f"{adapter.name} job {job.id} did not finish in {timeout:.0f} s; it was"
-                " cancelled. Try again later, or pick another adapter"
-            )
-        sleep(wait)
+        sleep(max(min(wait, deadline - time.monotonic()), 0.0))
         wait = min(wait * 1.5, MAX_POLL)
     with tempfile.TemporaryDirectory(prefix="storybeat-job-") as tmp:
         raw = adapter.fetch(job, Path(tmp) / "provider.mp4")

@@ -26,8 +26,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from videogen._files import check_output_path, partial_path, publish, remove_quietly
-from videogen.errors import ExportError, MediaError, VideoGenInputError
+from videogen._files import atomic_output, check_output_path, write_bytes
+from videogen.errors import MediaError, VideoGenInputError
 from videogen.export import audio_seconds, resolve_media
 from videogen.probe import VideoInfo, probe_video
 from videogen.timeline import Gap, Timeline, TimelineClip, Track, Transition
@@ -87,14 +87,13 @@ def export_otio(timeline: Timeline, *, resolve: Callable[[str], Path], out_path:
     if timeline.audio is not None:
         result.tracks.append(_audio_track(otio, timeline, resolve))
 
-    temp = partial_path(out_path, ".otio")
-    try:
-        otio.adapters.write_to_file(result, str(temp), adapter_name="otio_json")
-        publish(temp, out_path)
-    except OSError as exc:
-        raise ExportError(f"cannot write {str(out_path)!r}: {exc}") from exc
-    finally:
-        remove_quietly(temp)
+    # Serialised here and written by Python: OpenTimelineIO's own file writer reports success
+    # on a full disk and leaves a truncated file.
+    data = otio.adapters.write_to_string(result, adapter_name="otio_json").encode("utf-8")
+    with atomic_output(
+        out_path, "writing the edit", suffix=".otio", again="export again", kind="export"
+    ) as temp:
+        write_bytes(temp, data)
     logger.info("wrote %s: %d tracks, %d frames", out_path, len(result.tracks), timeline.duration)
     return out_path
 

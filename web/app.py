@@ -25,6 +25,7 @@ logger = logging.getLogger(__name__)
 
 HERE = Path(__file__).parent
 FORM_SLACK = 64 * 1024 * 1024  # the body limit allows the references and fields beside a track
+SAYS_WHAT_TO_DO = (503, 507)  # server-side, but the message tells the user what to do
 
 
 def create_app(
@@ -64,6 +65,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.add_middleware(security.CsrfCookieMiddleware)
     app.add_middleware(BodyLimit, limit=web.max_upload_bytes + FORM_SLACK)
+    app.add_middleware(security.SecurityHeadersMiddleware)  # outermost: on every answer
     for error in _error_roots():
         app.add_exception_handler(error, _handle_error)
     for router in (auth.router, pages.router, api.router, media.router):
@@ -98,14 +100,21 @@ async def _handle_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, SignInRequired) and not api:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/signin?{urlencode({'next': target})}", status_code=303)
-    if status >= 500:
+    if status >= 500 and status not in SAYS_WHAT_TO_DO:
         logger.error("%s %s failed", request.method, request.url.path, exc_info=exc)
         message = "something went wrong on the server; it is logged — try again"
     else:
+        if status >= 500:
+            logger.warning("%s %s: %s", request.method, request.url.path, exc)
         message = " ".join(str(exc).split())
+    headers = {"Retry-After": "5"} if status == 503 else None
     if api:
-        return JSONResponse({"detail": message}, status_code=status)
+        return JSONResponse({"detail": message}, status_code=status, headers=headers)
     templates: Jinja2Templates = request.app.state.templates
     return templates.TemplateResponse(
-        request, "error.html", {"status": status, "message": message}, status_code=status
+        request,
+        "error.html",
+        {"status": status, "message": message},
+        status_code=status,
+        headers=headers,
     )

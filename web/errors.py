@@ -34,15 +34,22 @@ class TooLargeError(WebInputError):
 
 
 def status_for(exc: Exception) -> int:
-    """The HTTP status for ``exc``: input errors of every package are 400, the rest 500."""
-    from agent.errors import AgentInputError
+    """The HTTP status for ``exc``: input errors of every package are 400, a database that is
+    away for a moment 503 (try again), a full disk 507, the rest 500."""
+    from agent.errors import AgentInputError, EditConflict
     from audio.errors import AudioInputError
     from imagegen.errors import ImageGenInputError
-    from storage.errors import StorageInputError
-    from videogen.errors import VideoGenInputError
+    from storage.errors import DatabaseUnavailableError, StorageInputError
+    from videogen.errors import DiskFullError, VideoGenInputError
 
     if isinstance(exc, WebError):
         return exc.status
+    if isinstance(exc, EditConflict):
+        return 409
+    if isinstance(exc, DatabaseUnavailableError):
+        return 503
+    if isinstance(exc, DiskFullError):
+        return 507
     inputs = (AgentInputError, AudioInputError, ImageGenInputError, StorageInputError,
               VideoGenInputError)  # fmt: skip
     return 400 if isinstance(exc, inputs) else 500

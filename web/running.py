@@ -16,7 +16,7 @@ from typing import Any
 
 from agent.errors import RenderCancelled
 from agent.studio import Studio
-from storage import Job, update_job
+from storage import DatabaseUnavailableError, Job, update_job
 from web.errors import status_for
 
 logger = logging.getLogger(__name__)
@@ -25,6 +25,7 @@ Work = Callable[[Studio], dict[str, Any] | None]
 StudioFor = Callable[[str | None], Studio]
 WRITE_EVERY = 0.3  # seconds between progress writes within one stage
 CANCEL_READ_EVERY = 1.0  # seconds between reads of the cancel flag
+OUTCOME_RETRIES = (0.5, 1, 2, 4, 8, 16, 30)  # seconds: a job's start and end outlast an outage
 
 
 def run_job(
@@ -35,14 +36,9 @@ def run_job(
     ``studio_for`` gives the studio animating with ``adapter`` (kept loaded by the caller).
     A job cancelled before it started is not run.
     """
-    with base.db.session() as session:
-        job = session.get(Job, job_id)
-        if job is None or job.state != "queued":
-            return job.state if job is not None else "missing"
-        if job.cancel_requested:
-            update_job(session, job_id, state="cancelled", error="cancelled")
-            return "cancelled"
-        update_job(session, job_id, state="running")
+    started = _retrying(lambda: _start(base, job_id))
+    if started != "running":
+        return started
     try:
         studio = studio_for(adapter)
     except Exception as exc:  # the adapter's key or weights went away since it was chosen
@@ -67,6 +63,31 @@ def run_job(
     return _finish(base, job_id, "done", result=result)
 
 
+def _start(studio: Studio, job_id: int) -> str:
+    """Mark a queued job running; the state it is in when it may not run."""
+    with studio.db.session() as session:
+        job = session.get(Job, job_id)
+        if job is None or job.state != "queued":
+            return job.state if job is not None else "missing"
+        if job.cancel_requested:
+            update_job(session, job_id, state="cancelled", error="cancelled")
+            return "cancelled"
+        update_job(session, job_id, state="running")
+    return "running"
+
+
+def _retrying(write: Callable[[], str]) -> str:
+    """``write()``, again after each pause of :data:`OUTCOME_RETRIES` while the database is
+    unavailable (a PostgreSQL restart): a finished job's outcome is not lost to it."""
+    for pause in OUTCOME_RETRIES:
+        try:
+            return write()
+        except DatabaseUnavailableError:
+            logger.warning("the database is unavailable; writing the job again in %s s", pause)
+            time.sleep(pause)
+    return write()
+
+
 def _message(exc: BaseException) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
 
@@ -79,14 +100,17 @@ def _finish(
     error: str | None = None,
     result: dict[str, Any] | None = None,
 ) -> str:
-    with studio.db.session() as session:
-        job = update_job(session, job_id, state=state, error=error)
-        if result is not None:
-            job.result = result
-            job.message = "done"
-            if result.get("project_id") and job.project_id is None:
-                job.project_id = result["project_id"]
-    return state
+    def write() -> str:
+        with studio.db.session() as session:
+            job = update_job(session, job_id, state=state, error=error)
+            if result is not None:
+                job.result = result
+                job.message = "done"
+                if result.get("project_id") and job.project_id is None:
+                    job.project_id = result["project_id"]
+        return state
+
+    return _retrying(write)
 
 
 class CancelFlag:
@@ -104,14 +128,18 @@ class CancelFlag:
             now = time.monotonic()
             if not self._set and now - self._read_at >= CANCEL_READ_EVERY:
                 self._read_at = now
-                with self.studio.db.session() as session:
-                    job = session.get(Job, self.job_id)
-                    self._set = job is None or job.cancel_requested
+                try:
+                    with self.studio.db.session() as session:
+                        job = session.get(Job, self.job_id)
+                        self._set = job is None or job.cancel_requested
+                except DatabaseUnavailableError:  # keep what was last read; ask again later
+                    logger.warning("job %d: cannot read its cancel flag now", self.job_id)
             return self._set
 
 
 class _ProgressWriter:
-    """The studio's progress callbacks, written to the job row (throttled within a stage)."""
+    """The studio's progress callbacks, written to the job row (throttled within a stage).
+    Progress is news, not the outcome: a write the database cannot take now is skipped."""
 
     def __init__(self, studio: Studio, job_id: int) -> None:
         self.studio = studio
@@ -123,13 +151,19 @@ class _ProgressWriter:
         if stage == self._last[0] and done < total and now - self._last[1] < WRITE_EVERY:
             return
         self._last = (stage, now)
-        with self.studio.db.session() as session:
-            job = update_job(session, self.job_id, progress=min(done / max(total, 1), 1.0))
-            job.stage = stage
-            job.message = f"{stage}: {done} of {total}"
+        try:
+            with self.studio.db.session() as session:
+                job = update_job(session, self.job_id, progress=min(done / max(total, 1), 1.0))
+                job.stage = stage
+                job.message = f"{stage}: {done} of {total}"
+        except DatabaseUnavailableError:
+            logger.warning("job %d: progress not written (database unavailable)", self.job_id)
 
     def event(self, message: str) -> None:
-        with self.studio.db.session() as session:
-            job = session.get(Job, self.job_id)
-            if job is not None:
-                job.message = message[:2000]
+        try:
+            with self.studio.db.session() as session:
+                job = session.get(Job, self.job_id)
+                if job is not None:
+                    job.message = message[:2000]
+        except DatabaseUnavailableError:
+            logger.warning("job %d: progress not written (database unavailable)", self.job_id)

@@ -1,8 +1,13 @@
 """What the four hosted adapters share: options, availability, generate, poll, fetch.
 
 A subclass says which provider it is (name, key variables, hosts) and speaks its protocol in
-``submit``, ``_poll``, ``cancel`` and ``_result_url``; ``generate`` runs the job with
+``submit``, ``_poll``, ``_cancel`` and ``_result_url``; ``generate`` runs the job with
 :func:`videogen.jobs.run_job`, which conforms the clip to the request.
+
+Time: ``generate`` returns or fails within ``timeout`` seconds, whatever the provider does —
+answers slowly, hangs, keeps saying 429/5xx with long Retry-After — plus at most
+:data:`CANCEL_LIMIT` seconds to cancel the provider's job; every HTTP request's own time-outs
+(``httpx``: 10 s to connect, 90 s between bytes by default) are cut to the time left.
 """
 
 from __future__ import annotations
@@ -27,13 +32,17 @@ from videogen.request import ClipRequest
 
 logger = logging.getLogger(__name__)
 
+DEFAULT_TIMEOUT = 900.0  # seconds for one clip: submit, waiting, polls, retries and download
+CANCEL_LIMIT = 10.0  # seconds a cancel may take, even after the clip's time ran out
+
 
 class HostedAdapter(abc.ABC):
     """Base of the hosted adapters (see the module docstring).
 
     Parameters (all keyword-only, shared by every hosted adapter)
     ----------
-    timeout : seconds to wait for the provider's clip before cancelling the job.
+    timeout : seconds one clip may take, all calls, retries, polls and the download
+        included; then the provider's job is cancelled and ProviderError says so.
     first_poll : seconds before the first poll (polls back off to 15 s).
     max_retries, backoff : retries of one call after 429/5xx/time-outs, waiting
         ``backoff * 2**attempt`` seconds (with jitter) or the server's ``Retry-After``.
@@ -55,7 +64,7 @@ class HostedAdapter(abc.ABC):
     def __init__(
         self,
         *,
-        timeout: float = 900.0,
+        timeout: float = DEFAULT_TIMEOUT,
         first_poll: float = FIRST_POLL,
         max_retries: int = 4,
         backoff: float = 1.0,
@@ -119,24 +128,32 @@ class HostedAdapter(abc.ABC):
         self, request: ClipRequest, out_path: Path, *, cancel: CancelFn | None = None
     ) -> Path:
         """Make the clip with the provider and write it, conformed to ``request``, to
-        ``out_path`` (replaced atomically; left as it was on any error or cancel)."""
-        return run_job(
-            self,
-            request,
-            out_path,
-            cancel=cancel,
-            timeout=self.timeout,
-            sleep=self._sleep,
-            first_poll=self.first_poll,
-        )
+        ``out_path`` (replaced atomically; left as it was on any error or cancel), within
+        ``timeout`` seconds (see the module docstring)."""
+        with self.http.time_limit(self.timeout, "the clip"):
+            return run_job(
+                self,
+                request,
+                out_path,
+                cancel=cancel,
+                timeout=self.timeout,
+                sleep=self._sleep,
+                first_poll=self.first_poll,
+            )
 
     @abc.abstractmethod
     def submit(self, request: ClipRequest) -> Job:
         """Start a job for ``request`` with the provider."""
 
-    @abc.abstractmethod
     def cancel(self, job: Job) -> None:
-        """Ask the provider to stop ``job`` (best effort where it has no cancel)."""
+        """Ask the provider to stop ``job`` (best effort where it has no cancel), taking at
+        most :data:`CANCEL_LIMIT` seconds."""
+        with self.http.time_limit(CANCEL_LIMIT, f"cancelling job {job.id}"):
+            self._cancel(job)
+
+    @abc.abstractmethod
+    def _cancel(self, job: Job) -> None:
+        """The provider's cancel call."""
 
     def poll(self, job: Job) -> JobStatus:
         """The job's state; when the provider cannot be asked any more the job is cancelled

@@ -7,7 +7,9 @@ temporary file with a size cap and replace the target only when complete.
 
 429, 500, 502, 503, 504, time-outs and connection errors are retried ``max_retries`` times,
 waiting ``backoff * 2**attempt`` seconds (capped at :data:`MAX_BACKOFF`, with jitter) or what
-``Retry-After`` says (capped at :data:`MAX_RETRY_AFTER`). Keys never reach logs or messages:
+``Retry-After`` says (capped at :data:`MAX_RETRY_AFTER`). Inside :meth:`ProviderHTTP.time_limit`
+everything ends by the limit: each request's time-outs are cut to the time left, no retry
+waits past it, and running out is a ProviderError saying so. Keys never reach logs or messages:
 provider text is scrubbed of every secret, URLs are shown without their query string.
 """
 
@@ -18,8 +20,10 @@ import logging
 import math
 import os
 import random
+import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -135,7 +139,37 @@ class ProviderHTTP:
         self._random = random.Random()
         self._owns_client = client is None
         self._client = client if client is not None else default_client()
+        self._limits = threading.local()  # (deadline, seconds, label) of this thread's limit
         scrub_httpx_logs()
+
+    @contextmanager
+    def time_limit(self, seconds: float, label: str) -> Iterator[None]:
+        """Every call and download this thread makes in the block ends within ``seconds``
+        from now (see the module docstring); ``label`` names the work in messages ("the
+        clip"). A nested block replaces the limit while it runs (a cancel gets its own few
+        seconds after the clip's time ran out)."""
+        saved = getattr(self._limits, "current", None)
+        self._limits.current = (time.monotonic() + seconds, seconds, label)
+        try:
+            yield
+        finally:
+            self._limits.current = saved
+
+    def _left(self) -> float | None:
+        """Seconds left inside a time_limit block, else None."""
+        current: tuple[float, float, str] | None = getattr(self._limits, "current", None)
+        return None if current is None else current[0] - time.monotonic()
+
+    def _timeout(self) -> Any:
+        """The client's time-outs, each cut to the time left (its defaults outside a limit)."""
+        left = self._left()
+        if left is None:
+            return httpx.USE_CLIENT_DEFAULT
+        room = max(left, 0.001)
+        default = self._client.timeout
+        parts = (default.connect, default.read, default.write, default.pool)
+        connect, read, write, pool = (room if t is None else min(t, room) for t in parts)
+        return httpx.Timeout(connect=connect, read=read, write=write, pool=pool)
 
     def close(self) -> None:
         """Close the HTTP client if this object made it."""
@@ -167,7 +201,13 @@ class ProviderHTTP:
             sent = {"accept": "application/json", **self._auth(), **(headers or {})}
             try:
                 response = self._client.request(
-                    method, url, json=body, params=params, headers=sent, follow_redirects=False
+                    method,
+                    url,
+                    json=body,
+                    params=params,
+                    headers=sent,
+                    follow_redirects=False,
+                    timeout=self._timeout(),
                 )
             except httpx.TransportError as exc:
                 raise self._transport_retry(exc) from None
@@ -228,7 +268,7 @@ class ProviderHTTP:
             headers = self._auth() if keyed and to_api else {}
             try:
                 with self._client.stream(
-                    "GET", current, headers=headers, follow_redirects=False
+                    "GET", current, headers=headers, follow_redirects=False, timeout=self._timeout()
                 ) as response:
                     status = response.status_code
                     if status in REDIRECT_STATUS and hop < redirects:
@@ -259,6 +299,9 @@ class ProviderHTTP:
         try:
             with temp.open("wb") as fh:
                 for chunk in response.iter_bytes(_CHUNK):
+                    left = self._left()
+                    if left is not None and left <= 0:
+                        raise self._out_of_time(what, where, f"{size} bytes downloaded")
                     size += len(chunk)
                     if size > self.max_bytes:
                         raise MediaError(
@@ -286,12 +329,16 @@ class ProviderHTTP:
         last = _Retry("no attempt made")
         for attempt in range(self.max_retries + 1):
             delay = min(self.backoff * 2**attempt, MAX_BACKOFF) * self._random.uniform(0.5, 1.0)
+            self._check_time(what, where, last, attempt)
             try:
                 return once()
             except _Retry as retry:
                 last = retry
                 delay = delay if retry.wait is None else retry.wait
             if attempt < self.max_retries:
+                left = self._left()
+                if left is not None and delay >= left:
+                    raise self._out_of_time(what, where, last.reason)
                 logger.info(
                     "%s: %s at %s: %s; retry %d of %d in %.2f s",
                     self.provider,
@@ -306,6 +353,20 @@ class ProviderHTTP:
         raise last.final(
             f"{self.provider}: {what} at {where} failed after {self.max_retries + 1} attempts;"
             f" last error: {last.reason}. Try again later"
+        )
+
+    def _check_time(self, what: str, where: str, last: _Retry, attempt: int) -> None:
+        """ProviderError when the time limit has run out (before an attempt)."""
+        left = self._left()
+        if left is not None and left <= 0:
+            raise self._out_of_time(what, where, last.reason if attempt else None)
+
+    def _out_of_time(self, what: str, where: str, detail: str | None) -> ProviderError:
+        _, limit, label = self._limits.current
+        said = f": {detail}" if detail else ""
+        return ProviderError(
+            f"{self.provider}: {label} did not finish in its time limit of {limit:g} s"
+            f" ({what} at {where}{said}). Try again later, or allow more time"
         )
 
     def _transport_retry(self, exc: httpx.TransportError) -> _Retry:

@@ -125,7 +125,7 @@ class FalAdapter(HostedAdapter):
         logger.info("fal: request %s has undocumented status %r; still waiting", job.id, status)
         return JobStatus(JobState.RUNNING)
 
-    def cancel(self, job: Job) -> None:
+    def _cancel(self, job: Job) -> None:
         """Ask fal to cancel the request (only a queued request is sure to stop)."""
         self.http.call("PUT", job.data["cancel_url"], "cancel")
         logger.info("fal: request %s cancelled", job.id)

@@ -162,7 +162,7 @@ class KlingAdapter(HostedAdapter):
             job, task, STATES, status_field="task_status", error_field="task_status_msg"
         )
 
-    def cancel(self, job: Job) -> None:
+    def _cancel(self, job: Job) -> None:
         """Kling's API has no cancel: the task runs on (and is billed); say so."""
         logger.warning("kling: the API cannot cancel task %s; it runs on at Kling", job.id)
 

@@ -133,7 +133,7 @@ class ReplicateAdapter(HostedAdapter):
         answer = self._prediction(job)
         return self._mapped_status(job, answer, STATES, status_field="status", error_field="error")
 
-    def cancel(self, job: Job) -> None:
+    def _cancel(self, job: Job) -> None:
         """Cancel the prediction through its ``urls.cancel``."""
         cancel = job.data.get("cancel")
         if not isinstance(cancel, str) or not cancel:

@@ -130,7 +130,7 @@ class VeoAdapter(HostedAdapter):
             return JobStatus(JobState.FAILED, error=self.http.clean(_filtered(answer)))
         return JobStatus(JobState.SUCCEEDED, progress=1.0)
 
-    def cancel(self, job: Job) -> None:
+    def _cancel(self, job: Job) -> None:
         """Best effort: the Gemini API documents no cancel for Veo operations."""
         self.http.call("POST", f"{self.base_url}/v1beta/{job.id}:cancel", "cancel")
         logger.info("veo: operation %s cancelled", job.id)
