@@ -15,3 +15,8 @@ class OutputPathError(AgentInputError):
 
 class RenderCancelled(AgentError):
     """The user stopped the run; finished work is kept for the next run."""
+
+
+class EditConflict(AgentError):
+    """An edit made on a version of the brief, shot list or timeline that has changed since
+    (in another tab, or by someone else); nothing was applied. The web answers 409."""

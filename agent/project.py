@@ -18,11 +18,18 @@ from typing import TYPE_CHECKING, Any
 from langgraph.types import Command
 
 from agent.errors import AgentInputError
-from agent.graph import PRODUCES, STAGES, build_graph
+from agent.graph import PRODUCES, STAGES, compiled_graph
 from agent.motion_notes import parse_motion
 from agent.nodes import write_export
 from agent.render import check_output, check_references, open_checkpointer
-from agent.review import edited, gate_name, parse_decision, regenerated, timeline_update
+from agent.review import (
+    check_version,
+    edited,
+    gate_name,
+    parse_decision,
+    regenerated,
+    timeline_update,
+)
 from agent.studio import Studio
 from storage import (
     artifact_history,
@@ -66,10 +73,8 @@ def _graph(studio: Studio, project_id: str) -> Iterator[tuple[Any, RunnableConfi
             )
     with open_checkpointer(studio.settings) as saver:
         config: RunnableConfig = {"configurable": {"thread_id": project_id}}
-        review = bool(
-            build_graph().compile(checkpointer=saver).get_state(config).values.get("review")
-        )
-        graph = build_graph(review).compile(checkpointer=saver)
+        review = bool(compiled_graph(False, saver).get_state(config).values.get("review"))
+        graph = compiled_graph(review, saver)
         snapshot = graph.get_state(config)
         yield graph, config, dict(snapshot.values)
 
@@ -276,57 +281,91 @@ def export(studio: Studio, project_id: str, output: Path, *, preset: str | None 
 
 
 def edit_timeline(
-    studio: Studio, project_id: str, edits: Any, *, output: Path | None = None
+    studio: Studio,
+    project_id: str,
+    edits: Any,
+    *,
+    output: Path | None = None,
+    expected_version: str | None = None,
 ) -> Change:
     """Apply timeline ``edits`` (see :mod:`agent.timeline_edits`): the timeline gets a new
     version and the edits are kept for later reassembly. A project waiting at the timeline
     gate takes them as that gate's edit decision; a finished one is reassembled and, when
-    ``output`` is given, exported."""
+    ``output`` is given, exported.
+
+    ``expected_version`` is the timeline version (:func:`agent.review.timeline_version`) the
+    edits were made on: when the timeline has changed since, nothing is applied and
+    :class:`EditConflict` says so. It is checked on the same checkpoint read that applies the
+    edits, so of two edits made on one version only the first applies. None checks nothing.
+    """
     if output is not None:
         output = check_output(output)
     with _graph(studio, project_id) as (graph, config, values):
         if "timeline" not in values:
             raise AgentInputError(f"project {project_id!r} has no timeline yet")
+        check_version("assemble_timeline", values, expected_version)
         waiting = _waiting(graph, config)
-        at_gate = waiting == gate_name("assemble_timeline")
-        if not at_gate:
-            if waiting is not None:
-                raise AgentInputError(
-                    f"project {project_id!r} is waiting for review at {waiting}; approve it first"
-                )
-            update = timeline_update(values, edits)  # type: ignore[arg-type]
-            graph.update_state(
-                config, {"timeline_edits": update["timeline_edits"]}, as_node="animate_shots"
+        if waiting == gate_name("assemble_timeline"):
+            answer = {"action": "edit", "edits": edits}
+            waiting_next = _answer(studio, graph, config, values, waiting, answer)
+            return _change(studio, project_id, [], None, waiting_next, "timeline")
+        if waiting is not None:
+            raise AgentInputError(
+                f"project {project_id!r} is waiting for review at {waiting}; approve it first"
             )
-            if not values.get("review"):
-                return _run_on(studio, graph, config, project_id, [], output, "timeline")
-            # pass the (unchanged) clips' gate; stop at the timeline's with the new timeline
-            studio.output = output
-            graph.invoke(
-                Command(resume={"action": "approve"}), config, context=studio, durability="sync"
-            )
-            return _change(studio, project_id, [], output, _waiting(graph, config), "timeline")
-    waiting_next = decide(studio, project_id, {"action": "edit", "edits": edits})
-    return _change(studio, project_id, [], None, waiting_next, "timeline")
+        update = timeline_update(values, edits)  # type: ignore[arg-type]
+        graph.update_state(
+            config, {"timeline_edits": update["timeline_edits"]}, as_node="animate_shots"
+        )
+        if not values.get("review"):
+            return _run_on(studio, graph, config, project_id, [], output, "timeline")
+        # pass the (unchanged) clips' gate; stop at the timeline's with the new timeline
+        studio.output = output
+        graph.invoke(
+            Command(resume={"action": "approve"}), config, context=studio, durability="sync"
+        )
+        return _change(studio, project_id, [], output, _waiting(graph, config), "timeline")
 
 
-def decide(studio: Studio, project_id: str, answer: dict[str, Any]) -> str | None:
+def decide(
+    studio: Studio,
+    project_id: str,
+    answer: dict[str, Any],
+    *,
+    expected_version: str | None = None,
+) -> str | None:
     """Answer the review gate the project waits at; returns the gate it waits at next (None
-    when the project has run to the end)."""
+    when the project has run to the end). ``expected_version`` is the version of the brief,
+    shot list or timeline the answer was made on (:func:`agent.review.edit_version`); when it
+    has changed since, nothing is done and :class:`EditConflict` says so."""
     with _graph(studio, project_id) as (graph, config, values):
         waiting = _waiting(graph, config)
         if waiting is None or not waiting.startswith("review_"):
             raise AgentInputError(f"project {project_id!r} is not waiting for a review")
-        stage = waiting.removeprefix("review_")
-        decision = parse_decision(stage, answer)
-        # Check the decision against the state now: a gate that failed on resume would keep the
-        # bad answer in its checkpoint, so only decisions known to apply are handed to it.
-        if decision.action == "edit":
-            edited(stage, values, decision.edits)  # type: ignore[arg-type]
-        elif decision.action == "regenerate":
-            regenerated(stage, values, decision)  # type: ignore[arg-type]
-        graph.invoke(Command(resume=answer), config, context=studio, durability="sync")
-        return _waiting(graph, config)
+        if expected_version is not None:
+            check_version(waiting.removeprefix("review_"), values, expected_version)
+        return _answer(studio, graph, config, values, waiting, answer)
+
+
+def _answer(
+    studio: Studio,
+    graph: Any,
+    config: RunnableConfig,
+    values: dict[str, Any],
+    waiting: str,
+    answer: dict[str, Any],
+) -> str | None:
+    """Resume the gate ``waiting`` with ``answer``; the gate it waits at next."""
+    stage = waiting.removeprefix("review_")
+    decision = parse_decision(stage, answer)
+    # Check the decision against the state now: a gate that failed on resume would keep the
+    # bad answer in its checkpoint, so only decisions known to apply are handed to it.
+    if decision.action == "edit":
+        edited(stage, values, decision.edits)  # type: ignore[arg-type]
+    elif decision.action == "regenerate":
+        regenerated(stage, values, decision)  # type: ignore[arg-type]
+    graph.invoke(Command(resume=answer), config, context=studio, durability="sync")
+    return _waiting(graph, config)
 
 
 def use_own_reference(studio: Studio, project_id: str, name: str, image: Path) -> str | None:

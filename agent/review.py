@@ -7,14 +7,16 @@ A gate raises LangGraph's ``interrupt`` with the stage's artifact and resumes wi
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import hashlib
+import json
+from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
 from langgraph.runtime import Runtime
 from langgraph.types import Command, interrupt
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from agent.errors import AgentInputError
+from agent.errors import AgentInputError, EditConflict
 from agent.graph import PRODUCES
 from agent.motion_notes import parse_motion
 from agent.schemas import Brief
@@ -27,6 +29,14 @@ from agent.timeline_edits import apply_edits as apply_timeline_edits
 GATED = {stage: key for stage, key in PRODUCES.items() if stage != "export_cut"}
 EDITABLE = ("write_brief", "plan_shot_list", "assemble_timeline")
 BRIEF_FIELDS = ("title", "logline", "mood", "palette", "style", "props")
+# Editable stage → the state keys its edits are based on (what its version hashes), and its name.
+VERSIONED = {
+    "write_brief": ("brief",),
+    "plan_shot_list": ("shots",),
+    "assemble_timeline": ("timeline", "timeline_edits"),
+}
+NOUNS = {"write_brief": "brief", "plan_shot_list": "shot list", "assemble_timeline": "timeline"}
+VERSION_DIGITS = 12
 
 
 class Decision(BaseModel):
@@ -101,6 +111,50 @@ def timeline_update(state: RenderState, edits: Any) -> dict[str, Any]:
         "timeline": timeline.model_dump(mode="json"),
         "timeline_edits": [*state.get("timeline_edits", []), *edits],
     }
+
+
+def edit_version(stage: str, state: Mapping[str, Any]) -> str | None:
+    """The version of the result that ``stage``'s edits change (``VERSIONED``: the brief, the
+    shot list, the timeline), as every read shows it; None before the stage has its result.
+
+    It is the first 12 hex digits of the SHA-256 of the canonical JSON (sorted keys) of those
+    state keys; the timeline's covers the timeline and the edits kept for it. A hash of the
+    checkpoint, not a counter kept beside it, so it changes whatever writes the timeline — an
+    edit, a gate edit, the re-assembly after a refine or restore — with no writer having to
+    bump it, and projects made before versions existed have one. Every accepted timeline edit
+    changes it (the edit list grows); content that comes back byte for byte the same has the
+    same version, and an edit made on it is no lost update.
+    """
+    keys = VERSIONED.get(stage)
+    if keys is None:
+        raise AgentInputError(
+            f"the {stage} stage has no version to check; the {', the '.join(NOUNS.values())}"
+            " have one"
+        )
+    if keys[0] not in state:
+        return None
+    parts = {key: state.get(key) for key in keys}
+    text = json.dumps(parts, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:VERSION_DIGITS]
+
+
+def timeline_version(state: Mapping[str, Any]) -> str | None:
+    """The timeline's version (see :func:`edit_version`); None before it is assembled."""
+    return edit_version("assemble_timeline", state)
+
+
+def check_version(stage: str, state: Mapping[str, Any], expected: str | None) -> None:
+    """EditConflict unless ``expected``, the version the musician's change was made on, is the
+    current version of ``stage``'s result; None checks nothing (scripts, the CLI)."""
+    if expected is None:
+        return
+    current = edit_version(stage, state)
+    if expected != current:
+        raise EditConflict(
+            f"the {NOUNS[stage]} was changed in another tab or by someone else since you loaded"
+            f" it (version {expected}, now {current}): reload to see the change, then make your"
+            " edit again"
+        )
 
 
 def regenerated(stage: str, state: RenderState, decision: Decision) -> dict[str, Any]:

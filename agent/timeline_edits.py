@@ -24,6 +24,8 @@ from videogen import Timeline, VideoGenInputError, edits, seconds_to_frames
 logger = logging.getLogger(__name__)
 
 OPS = ("reorder", "move", "trim", "transition")
+# What a malformed edit raises while applied; OverflowError: JSON's 1e999 reads as infinity.
+MALFORMED = (VideoGenInputError, AgentInputError, KeyError, TypeError, ValueError, OverflowError)
 SNAP_FRACTION = 0.25  # of a beat
 
 
@@ -56,7 +58,7 @@ def apply_edits(
     for number, op in enumerate(ops, 1):
         try:
             timeline = _apply(timeline, op, beat_frames, tolerance)
-        except (VideoGenInputError, AgentInputError, KeyError, TypeError, ValueError) as exc:
+        except MALFORMED as exc:
             reason = f"timeline edit {number} ({_describe(op)}): {_reason(exc)}"
             if on_skip is None:
                 raise AgentInputError(reason) from None

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from agent import project as agent_project
 from agent.project import MAX_INSTRUCTION
-from agent.review import parse_decision, timeline_update
+from agent.review import check_version, parse_decision, timeline_update
 from agent.schemas import RenderOptions
 from agent.studio import Studio
 from web import work
@@ -127,17 +127,28 @@ def check_owner(studio: Studio, project_id: str, user_id: int) -> None:
 
 
 def answer_gate(
-    studio: Studio, jobs: JobRunner, user_id: int, project_id: str, answer: dict[str, Any]
+    studio: Studio,
+    jobs: JobRunner,
+    user_id: int,
+    project_id: str,
+    answer: dict[str, Any],
+    version: str | None = None,
 ) -> int:
     """Approve, regenerate (with an instruction, optionally only some targets) or edit the
-    stage the project waits at."""
+    stage the project waits at. With ``version`` (that of the brief, shot list or timeline the
+    answer was made on), a result changed since is a 409 and nothing is queued; the job checks
+    it again."""
     check_owner(studio, project_id, user_id)
-    pending = agent_project.state(studio, project_id)["next"]
+    version = clean_version(version)
+    values = agent_project.state(studio, project_id)
+    pending = values["next"]
     if not pending or not pending[0].startswith("review_"):
         raise WebInputError("this project is not waiting for a review")
-    parse_decision(pending[0].removeprefix("review_"), answer)  # the agent's own check, early
+    stage = pending[0].removeprefix("review_")
+    parse_decision(stage, answer)  # the agent's own check, early
+    check_version(stage, values, version)
     return jobs.submit(
-        work.decide(project_id, answer),
+        work.decide(project_id, answer, version),
         kind=answer["action"],
         owner_id=user_id,
         project_id=project_id,
@@ -188,9 +199,19 @@ def restore(
 
 
 def edit_timeline(
-    studio: Studio, jobs: JobRunner, user_id: int, project_id: str, edits: Any
+    studio: Studio,
+    jobs: JobRunner,
+    user_id: int,
+    project_id: str,
+    edits: Any,
+    version: str | None = None,
 ) -> int:
+    """Queue timeline edits. ``version`` is the timeline version they were made on (the studio's
+    pages always send it; scripts may leave it out): when the timeline has changed since —
+    another tab, a refine's re-assembly — the answer is 409 and nothing is queued. The job
+    checks it again, so two requests that both pass here cannot both apply."""
     check_owner(studio, project_id, user_id)
+    version = clean_version(version)
     edits = parse_json(edits, "edits") if isinstance(edits, str) else edits
     if not isinstance(edits, list) or not edits:
         raise WebInputError(
@@ -199,9 +220,10 @@ def edit_timeline(
     values = agent_project.state(studio, project_id)
     if "timeline" not in values:
         raise WebInputError("this project has no timeline yet: approve the stages before it")
+    check_version("assemble_timeline", values, version)
     timeline_update(values, edits)  # type: ignore[arg-type]  # the agent's check, before the job
     return jobs.submit(
-        work.edit_timeline(project_id, edits),
+        work.edit_timeline(project_id, edits, version),
         kind="timeline edit",
         owner_id=user_id,
         project_id=project_id,
@@ -252,6 +274,19 @@ def cancel(studio: Studio, jobs: JobRunner, user_id: int, job_id: int) -> None:
     with studio.db.session() as session:
         owned_job(session, job_id, user_id)
     jobs.cancel(job_id)
+
+
+def clean_version(version: str | None) -> str | None:
+    """A version from a form, a JSON body or an ``If-Match`` header (``"abc"``, ``W/"abc"``);
+    None for none given (``*`` or blank: nothing to check)."""
+    if version is None:
+        return None
+    text = version.strip().removeprefix("W/").strip('"').strip()
+    if text in ("", "*"):
+        return None
+    if len(text) > 64 or not text.isalnum():
+        raise WebInputError(f"version {version[:70]!r} is not one this studio hands out")
+    return text
 
 
 def parse_json(text: str, name: str) -> Any:

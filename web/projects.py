@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from agent import project as agent_project
+from agent.review import edit_version
 from agent.studio import Studio
 from storage import Artifact, Job, Project, artifact_history, get_track
 from web.errors import NotFoundError
@@ -26,6 +27,10 @@ GATES = {
     "review_animate_shots": "video",
     "review_assemble_timeline": "timeline",
 }
+
+# Stages whose result the musician edits → the page (and version field) named after it.
+VERSIONED_PAGES = {"write_brief": "brief", "plan_shot_list": "shots",
+                   "assemble_timeline": "timeline"}  # fmt: skip
 
 
 class ProjectPublic(BaseModel):
@@ -70,7 +75,9 @@ def owned(session: Session, project_id: str, user_id: int) -> Project:
 
 
 def owned_job(session: Session, job_id: int, user_id: int) -> Job:
-    job = session.get(Job, job_id)
+    """The user's job; NotFoundError for a missing one (any id a database row cannot have,
+    too) and for another user's alike."""
+    job = session.get(Job, job_id) if 0 < job_id < 2**63 else None
     if job is None or job.owner_id != user_id:
         raise NotFoundError(f"no job {job_id}")
     return job
@@ -115,8 +122,9 @@ def state_media(values: dict[str, Any]) -> set[str]:
 
 
 def view(studio: Studio, project_id: str) -> dict[str, Any]:
-    """Everything the project pages show: the agent's state, the artifacts and the gate the
-    project waits at (as a page name)."""
+    """Everything the project pages show: the agent's state, the artifacts, the gate the
+    project waits at (as a page name) and the versions edits of the brief, shot list and
+    timeline send back (:func:`agent.review.edit_version`; None before each exists)."""
     shown = agent_project.show(studio, project_id, with_state=True)
     values = shown.pop("state")
     waiting = shown["next"][0] if shown["next"] else None
@@ -136,6 +144,10 @@ def view(studio: Studio, project_id: str) -> dict[str, Any]:
         "gate": GATES.get(waiting or ""),
         "interrupted": waiting is not None and not waiting.startswith("review_"),
         "by_kind": artifacts,
+        **{
+            f"{page}_version": edit_version(stage, values)
+            for stage, page in VERSIONED_PAGES.items()
+        },
     }
 
 

@@ -41,11 +41,13 @@ def set_adapter(studio: Studio, project_id: str, adapter: str) -> None:
             project.options = {**project.options, OPTION: adapter}
 
 
-def decide(project_id: str, answer: dict[str, Any]) -> Work:
-    """Answer the gate the project waits at (approve, regenerate, edit) and run to the next."""
+def decide(project_id: str, answer: dict[str, Any], version: str | None = None) -> Work:
+    """Answer the gate the project waits at (approve, regenerate, edit) and run to the next;
+    with ``version``, only if what the gate shows is still at that version."""
 
     def work(studio: Studio) -> dict[str, Any]:
-        return {"waiting_at": agent_project.decide(studio, project_id, answer)}
+        waiting = agent_project.decide(studio, project_id, answer, expected_version=version)
+        return {"waiting_at": waiting}
 
     return work
 
@@ -82,9 +84,12 @@ def restore(project_id: str, artifact: str, version: int) -> Work:
     return work
 
 
-def edit_timeline(project_id: str, edits: list[dict[str, Any]]) -> Work:
+def edit_timeline(project_id: str, edits: list[dict[str, Any]], version: str | None = None) -> Work:
+    """Apply the edits; with ``version``, only if the timeline is still at that version (the
+    check the request made is made again here: another job may have run in between)."""
+
     def work(studio: Studio) -> dict[str, Any]:
-        change = agent_project.edit_timeline(studio, project_id, edits)
+        change = agent_project.edit_timeline(studio, project_id, edits, expected_version=version)
         return {"waiting_at": change.waiting_at}
 
     return work

@@ -130,3 +130,23 @@ def test_own_image_replaces_a_generated_reference_at_its_review(tmp_path: Path, 
     assert len(versions) == 2 and versions[-1]["instruction"] == "the musician's own image"
     ada.wait(ada.post(f"/api/projects/{project_id}/decision", {"action": "approve"}))
     app.state.jobs.shutdown()
+
+
+def test_a_quiet_job_stream_gets_keep_alive_comments(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from web.routes import api
+
+    monkeypatch.setattr(api, "KEEP_ALIVE", 0.2)
+    monkeypatch.setattr(api, "POLL", 0.05)
+    app = create_app(Settings(data_dir=tmp_path / "data"), WebSettings())
+    ada = Musician(app, "ada@example.com")
+    user_id = ada.get("/api/auth/me").json()["id"]
+    job_id = app.state.jobs.submit(
+        lambda studio: threading.Event().wait(1.0) and None, kind="quiet work", owner_id=user_id
+    )
+    with ada.client.stream("GET", f"/api/jobs/{job_id}/events") as answer:
+        text = "".join(answer.iter_text())
+    assert text.count("event: job") >= 2 and ": still here" in text
+    assert text.rstrip().endswith('event: end\ndata: "done"')
+    app.state.jobs.shutdown()

@@ -4,27 +4,40 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import AsyncIterator
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, File, Form, UploadFile
+from fastapi import APIRouter, File, Form, Header, Response, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from agent import project as agent_project
+from agent.review import timeline_version
 from agent.studio import Studio
 from storage import Job
+from videogen.presets import get_preset
 from web import actions
 from web.actions import check_owner
 from web.adapters import AdapterChoice, choices
 from web.deps import JobsDep, StudioDep, WebDep
-from web.errors import NotFoundError
+from web.errors import NotFoundError, WebInputError
 from web.projects import JobPublic, ProjectPublic, history, owned, owned_job, projects_of, view
 from web.projects import waveform as track_waveform
 from web.security import CurrentUser
 
 router = APIRouter(prefix="/api", tags=["studio"])
 POLL = 0.4  # seconds between looks at a job row while streaming its events
+KEEP_ALIVE = 15.0  # seconds of silence before a comment line
+VERSION_HELP = (
+    "the version of what you edit, as the project read showed it (timeline_version,"
+    " shots_version, brief_version); when it has changed since, the answer is 409 and nothing"
+    " is done. Leave it out to edit whatever is current"
+)
+IfMatch = Annotated[
+    str | None, Header(description="the timeline version, as an ETag; instead of version")
+]
 
 
 class Started(BaseModel):
@@ -33,9 +46,10 @@ class Started(BaseModel):
 
 class DecisionIn(BaseModel):
     action: Literal["approve", "edit", "regenerate"]
-    instruction: str = ""
+    instruction: str = Field(default="", max_length=500)
     targets: list[str] = Field(default_factory=list)
     edits: Any = None
+    version: str | None = Field(default=None, max_length=64, description=VERSION_HELP)
 
 
 class QuoteIn(BaseModel):
@@ -45,17 +59,25 @@ class QuoteIn(BaseModel):
 
 
 class RestoreIn(BaseModel):
-    artifact: str = Field(pattern=r"^(frame|clip):\d+$", description="frame:N or clip:N")
-    version: int = Field(ge=1)
+    artifact: str = Field(pattern=r"^(frame|clip):\d{1,9}$", description="frame:N or clip:N")
+    version: int = Field(ge=1, lt=2**31)  # what the database's INTEGER column holds
 
 
 class TimelineIn(BaseModel):
     edits: list[dict[str, Any]] = Field(min_length=1)
+    version: str | None = Field(default=None, max_length=64, description=VERSION_HELP)
 
 
 class ExportIn(BaseModel):
     format: Literal["mp4", "otio"] = "mp4"
     preset: str | None = Field(default=None, description="e.g. 16:9-1080p, 9:16-720p, 1:1-4k")
+
+    @field_validator("preset")
+    @classmethod
+    def _known_preset(cls, preset: str | None) -> str | None:
+        if preset:
+            get_preset(preset)  # a ValueError listing the known presets: 422, before the job
+        return preset
 
 
 def _started(studio: Studio, job_id: int) -> Started:
@@ -117,7 +139,9 @@ def choose_adapter(
 
 @router.get("/projects/{project_id}")
 def get_project(project_id: str, user: CurrentUser, studio: StudioDep) -> dict[str, Any]:
-    """Stages, the gate it waits at, every current artifact, the brief, shots and timeline."""
+    """Stages, the gate it waits at, every current artifact, the brief, shots and timeline,
+    and the versions edits send back (``timeline_version``, ``shots_version``,
+    ``brief_version``)."""
     check_owner(studio, project_id, user.id)
     shown = view(studio, project_id)
     values = shown.pop("values")
@@ -156,7 +180,8 @@ def decide(
 ) -> Started:
     """Answer the review gate: approve, regenerate (instruction, targets) or edit."""
     answer = body.model_dump(exclude_none=True)
-    job_id = actions.answer_gate(studio, jobs, user.id, project_id, answer)
+    version = answer.pop("version", None)
+    job_id = actions.answer_gate(studio, jobs, user.id, project_id, answer, version)
     return _started(studio, job_id)
 
 
@@ -194,12 +219,41 @@ def restore(
     return _started(studio, job_id)
 
 
+@router.get("/projects/{project_id}/timeline")
+def get_timeline(
+    project_id: str, user: CurrentUser, studio: StudioDep, response: Response
+) -> dict[str, Any]:
+    """The timeline, the edits kept for it and its version (also the ``ETag``, for
+    ``If-Match``)."""
+    check_owner(studio, project_id, user.id)
+    values = agent_project.state(studio, project_id)
+    version = timeline_version(values)
+    if version is not None:
+        response.headers["ETag"] = f'"{version}"'
+    return {
+        "timeline": values.get("timeline"),
+        "timeline_edits": values.get("timeline_edits", []),
+        "version": version,
+    }
+
+
 @router.post("/projects/{project_id}/timeline", status_code=202, response_model=Started)
 def edit_timeline(
-    project_id: str, body: TimelineIn, user: CurrentUser, jobs: JobsDep, studio: StudioDep
+    project_id: str,
+    body: TimelineIn,
+    user: CurrentUser,
+    jobs: JobsDep,
+    studio: StudioDep,
+    if_match: IfMatch = None,
 ) -> Started:
-    """Reorder, move, trim (snapped to the beat) or set transitions."""
-    job_id = actions.edit_timeline(studio, jobs, user.id, project_id, body.edits)
+    """Reorder, move, trim (snapped to the beat) or set transitions. Send the timeline version
+    the edits were made on (``version``, or the ``If-Match`` header): when someone changed the
+    timeline since, the answer is 409 and nothing is queued — reload and edit again."""
+    version = actions.clean_version(body.version)
+    header = actions.clean_version(if_match)
+    if version is not None and header is not None and version != header:
+        raise WebInputError(f"version {version!r} and If-Match {header!r} disagree: send one")
+    job_id = actions.edit_timeline(studio, jobs, user.id, project_id, body.edits, version or header)
     return _started(studio, job_id)
 
 
@@ -251,22 +305,33 @@ def cancel_job(job_id: int, user: CurrentUser, jobs: JobsDep, studio: StudioDep)
 
 @router.get("/jobs/{job_id}/events")
 async def job_events(job_id: int, user: CurrentUser, studio: StudioDep) -> StreamingResponse:
-    """Server-sent events: the job's row each time it changes, until it ends."""
-    with studio.db.session() as session:
-        owned_job(session, job_id, user.id)
+    """Server-sent events: the job's row each time it changes, until it ends; a comment every
+    :data:`KEEP_ALIVE` seconds keeps proxies from closing a quiet stream (a queued job)."""
+
+    def check() -> None:
+        with studio.db.session() as session:
+            owned_job(session, job_id, user.id)
+
+    def read() -> JobPublic | None:
+        with studio.db.session() as session:
+            row = session.get(Job, job_id)
+            return None if row is None else JobPublic.of(row)
+
+    await run_in_threadpool(check)  # database reads stay off the event loop
 
     async def stream() -> AsyncIterator[str]:
-        last = None
+        last, quiet_since = None, time.monotonic()
         while True:
-            with studio.db.session() as session:
-                row = session.get(Job, job_id)
-                if row is None:  # removed with its owner's account
-                    return
-                job = JobPublic.of(row)
+            job = await run_in_threadpool(read)
+            if job is None:  # removed with its owner's account
+                return
             data = job.model_dump_json()
             if data != last:
-                last = data
+                last, quiet_since = data, time.monotonic()
                 yield f"event: job\ndata: {data}\n\n"
+            elif time.monotonic() - quiet_since >= KEEP_ALIVE:
+                quiet_since = time.monotonic()
+                yield ": still here\n\n"
             if job.state not in ("queued", "running"):
                 yield f"event: end\ndata: {json.dumps(job.state)}\n\n"
                 return

@@ -12,6 +12,7 @@ from typing import Annotated, Any, get_args
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from agent.errors import EditConflict
 from agent.schemas import Aspect, Resolution, Template
 from videogen.presets import PRESETS
 from web import actions
@@ -196,16 +197,33 @@ def _exports(session: Any, project_id: str) -> list[JobPublic]:
     return [JobPublic.of(j) for j in rows]
 
 
+def _conflict_page(
+    request: Request, templates: Any, user: Any, project_id: str, page: str, exc: EditConflict
+) -> Response:
+    """409 for an edit made on a version changed since: what happened and the way back to the
+    page (``review``: the stage under review), which shows the change."""
+    context = {
+        "user": user,
+        "message": " ".join(str(exc).split()),
+        "back": f"/projects/{project_id}/{page}",
+        "what": "page" if page == "review" else page,
+    }
+    return templates.TemplateResponse(request, "edit_conflict.html", context, status_code=409)
+
+
 @router.post("/projects/{project_id}/decision")
 def decide(
+    request: Request,
     project_id: str,
     user: CurrentUser,
     studio: StudioDep,
     jobs: JobsDep,
+    templates: TemplatesDep,
     action: Annotated[str, Form()],
     instruction: Annotated[str, Form(max_length=500)] = "",
     targets: Annotated[list[str] | None, Form()] = None,
     edits: Annotated[str, Form(max_length=100_000)] = "",
+    version: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     answer: dict[str, Any] = {"action": action}
     if action == "regenerate":
@@ -213,7 +231,11 @@ def decide(
         answer["targets"] = [t for t in targets or [] if t.strip()]
     if action == "edit":
         answer["edits"] = actions.parse_json(edits, "edits")
-    return _job_page(actions.answer_gate(studio, jobs, user.id, project_id, answer))
+    try:
+        job_id = actions.answer_gate(studio, jobs, user.id, project_id, answer, version)
+    except EditConflict as exc:
+        return _conflict_page(request, templates, user, project_id, "review", exc)
+    return _job_page(job_id)
 
 
 @router.post("/projects/{project_id}/references")
@@ -259,13 +281,21 @@ def restore(
 
 @router.post("/projects/{project_id}/timeline")
 def edit_timeline(
+    request: Request,
     project_id: str,
     user: CurrentUser,
     jobs: JobsDep,
     studio: StudioDep,
+    templates: TemplatesDep,
     edits: Annotated[str, Form(max_length=100_000)],
+    version: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
-    return _job_page(actions.edit_timeline(studio, jobs, user.id, project_id, edits))
+    """Queue the edits; made on a timeline version changed since: the conflict page (409)."""
+    try:
+        job_id = actions.edit_timeline(studio, jobs, user.id, project_id, edits, version)
+    except EditConflict as exc:
+        return _conflict_page(request, templates, user, project_id, "timeline", exc)
+    return _job_page(job_id)
 
 
 @router.post("/projects/{project_id}/export")

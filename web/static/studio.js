@@ -60,10 +60,11 @@ const Studio = (() => {
     input.value = value;
   }
 
-  /** Warn before leaving a page with unsaved edits (not when their form is submitted). */
+  /** Warn before leaving a page with unsaved edits (not when their form is submitted; a submit
+   * the page sends itself, default prevented, leaves nothing: `isDirty` says when it did). */
   function guardUnsaved(form, isDirty) {
     let submitting = false;
-    form.addEventListener("submit", () => { submitting = true; });
+    form.addEventListener("submit", (event) => { if (!event.defaultPrevented) submitting = true; });
     window.addEventListener("beforeunload", (event) => {
       if (!submitting && isDirty()) {
         event.preventDefault();
@@ -84,6 +85,92 @@ const Studio = (() => {
             onclick: () => onRemove(i),
           })))
     );
+  }
+
+  // ---- saving edits ---------------------------------------------------------------------
+
+  /** Where a Reload after a conflict keeps the edits that were not saved, for this page. */
+  const UNSAVED_KEY = `storybeat:unsaved:${window.location.pathname}`;
+
+  /**
+   * Send an editor's `edits` to the JSON API (its form's action under /api) with the fields
+   * the form carries: the CSRF token, the gate's action and the version the edits were made
+   * on. Accepted: on to the job's page (`leave()` first, so no unsaved-edits warning). A 409
+   * (the timeline or shot list changed in another tab, or a job runs): the server's message
+   * and a Reload button; nothing is retried and the pending list stays as it is, and Reload
+   * keeps the edits to put back on the reloaded page. Other refusals: their message.
+   */
+  async function saveEdits(form, edits, error, leave) {
+    const fields = new FormData(form);
+    const body = { edits };
+    for (const name of ["action", "version"]) {
+      if (fields.get(name)) body[name] = fields.get(name);
+    }
+    // getAttribute: a field named "action" (the gate's) hides the form's action property
+    const path = new URL(form.getAttribute("action"), window.location.href).pathname;
+    const save = form.querySelector("[data-save]");
+    save.disabled = true;
+    let answer;
+    let reply = {};
+    try {
+      answer = await fetch(`/api${path}`, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRF-Token": fields.get("csrf_token") || "" },
+        body: JSON.stringify(body),
+      });
+      reply = await answer.json().catch(() => ({}));
+    } catch (err) {
+      console.error("studio: saving edits failed", err);
+      save.disabled = false;
+      showError(error, "Not saved: the server did not answer. Your edits are still here; try again.");
+      return;
+    }
+    if (answer.ok && reply.job) {
+      leave();
+      window.location.assign(`/jobs/${reply.job.id}`);
+      return;
+    }
+    save.disabled = false;
+    const detail = Array.isArray(reply.detail) ? reply.detail[0]?.msg : reply.detail;
+    const message = `Not saved: ${detail || `the server answered ${answer.status}`}.`;
+    if (answer.status !== 409) {
+      showError(error, message);
+      return;
+    }
+    error.replaceChildren(message, " ", h("button", {
+      type: "button", class: "btn btn-small", text: "Reload", dataset: { reload: "" },
+      onclick: () => {
+        try {
+          window.sessionStorage.setItem(UNSAVED_KEY, JSON.stringify(edits));
+        } catch (err) { /* storage refused: the reload shows the change without them */ }
+        leave();
+        window.location.reload();
+      },
+    }));
+    error.hidden = false;
+  }
+
+  /** Edits a Reload after a conflict kept for this page (once; [] when none). */
+  function takeUnsaved() {
+    try {
+      const text = window.sessionStorage.getItem(UNSAVED_KEY);
+      window.sessionStorage.removeItem(UNSAVED_KEY);
+      const edits = JSON.parse(text || "[]");
+      return Array.isArray(edits) ? edits : [];
+    } catch (err) {
+      return [];
+    }
+  }
+
+  /** Say which kept edits are pending again on the reloaded page, and which no longer fit. */
+  function showUnsaved(node, kept, dropped, what) {
+    if (!node || (!kept.length && !dropped.length)) return;
+    const again = kept.length
+      ? `${kept.length} edit${kept.length === 1 ? "" : "s"} you had not saved ${kept.length === 1 ? "is" : "are"} pending again on the current ${what}: check, then save.`
+      : `None of the edits you had not saved fit the current ${what}.`;
+    node.textContent = dropped.length ? `${again} Dropped: ${dropped.join("; ")}.` : again;
+    node.hidden = false;
   }
 
   // ---- job progress -------------------------------------------------------------------
@@ -449,15 +536,20 @@ const Studio = (() => {
 
     undo.addEventListener("click", () => removeAt(edits.length - 1));
     form.querySelector("[data-js-only]").hidden = false;
+    let leaving = false;
     form.addEventListener("submit", (event) => {
+      event.preventDefault();
       if (!edits.length) {
-        event.preventDefault();
         showError(error, "No edits yet: use the buttons in the table first.");
         return;
       }
-      setHidden(form, "edits", JSON.stringify(edits));
+      saveEdits(form, edits, error, () => { leaving = true; });
     });
-    guardUnsaved(form, () => edits.length > 0);
+    guardUnsaved(form, () => edits.length > 0 && !leaving);
+    const unsaved = replay(base, takeUnsaved(), applyShotEdit);
+    edits = unsaved.kept;
+    shots = unsaved.current;
+    showUnsaved(form.querySelector("[data-editor-notice]"), unsaved.kept, unsaved.dropped, "shot list");
     render();
   }
 
@@ -1000,15 +1092,20 @@ const Studio = (() => {
     window.addEventListener("resize", layout);
     if (form) {
       undo.addEventListener("click", () => removeAt(edits.length - 1));
+      let leaving = false;
       form.addEventListener("submit", (event) => {
+        event.preventDefault();
         if (!edits.length) {
-          event.preventDefault();
           showError(error, "No edits yet: drag clips or their ends, or pick a transition first.");
           return;
         }
-        setHidden(form, "edits", JSON.stringify(edits));
+        saveEdits(form, edits, error, () => { leaving = true; });
       });
-      guardUnsaved(form, () => edits.length > 0);
+      guardUnsaved(form, () => edits.length > 0 && !leaving);
+      const unsaved = replay(base, takeUnsaved(), apply);
+      edits = unsaved.kept;
+      model = unsaved.current;
+      showUnsaved(form.querySelector("[data-editor-notice]"), unsaved.kept, unsaved.dropped, "timeline");
     }
     layout();
   }
