@@ -100,7 +100,9 @@ class RayExecutor:
             except (ConnectionError, RuntimeError, ValueError) as exc:
                 raise RayUnavailableError(
                     f"cannot join the Ray cluster at RAY_ADDRESS={address!r}: {exc}; start it"
-                    " with `ray start --head` or unset RAY_ADDRESS for a local one"
+                    " with `ray start --head` or unset RAY_ADDRESS for a local one. A cluster"
+                    " with token authentication needs RAY_AUTH_MODE=token and its RAY_AUTH_TOKEN"
+                    " in the server's environment when it starts"
                 ) from None
         actor = ray.remote(num_cpus=1, num_gpus=gpus_per_worker, max_restarts=-1)(StudioWorker)
         self.workers: list[Any] = [actor.remote(settings) for _ in range(workers)]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import secrets
 import shutil
 import socket
 import subprocess
@@ -23,6 +24,11 @@ from tests.support.studio import Musician, short_song
 from web.app import create_app
 from web.config import WebSettings
 
+# The cluster's token, as a deployment gives it to every web server: in the environment before
+# Ray is imported (Ray reads its auth settings once, at import).
+os.environ.pop("RAY_AUTH_TOKEN_PATH", None)
+os.environ.setdefault("RAY_AUTH_MODE", "token")
+os.environ.setdefault("RAY_AUTH_TOKEN", secrets.token_hex(32))
 ray = pytest.importorskip("ray")
 
 
@@ -33,8 +39,9 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def ray_address(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A local Ray cluster of its own: a head node on a free port, stopped at the end."""
+def ray_address() -> Iterator[str]:
+    """A local Ray cluster of its own, with token authentication as a real one should have (the
+    token set above): a head node on a free port, stopped at the end."""
     binary = shutil.which("ray", path=os.path.dirname(sys.executable))
     if binary is None:
         pytest.skip("the ray command is not installed")
@@ -43,12 +50,11 @@ def ray_address(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     command = [
         binary, "start", "--head", f"--port={port}", "--num-cpus=2", "--num-gpus=0",
         "--include-dashboard=false", "--disable-usage-stats", f"--temp-dir={temp}",
-        "--object-store-memory=200000000",
+        "--object-store-memory=200000000", "--node-ip-address=127.0.0.1",
     ]  # fmt: skip
     subprocess.run(command, check=True, capture_output=True, timeout=120)
-    address = f"127.0.0.1:{port}"
     try:
-        yield address
+        yield f"127.0.0.1:{port}"
     finally:
         ray.shutdown()
         subprocess.run([binary, "stop", "--force"], capture_output=True, timeout=120)
