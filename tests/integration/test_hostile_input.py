@@ -17,9 +17,7 @@ import pytest
 from fastapi import FastAPI
 from PIL import Image, ImageFile
 
-from agent.config import Settings
-from tests.support.studio import Musician, short_song
-from web.app import create_app
+from tests.support.studio import Musician, running_studio, short_song
 from web.config import WebSettings
 from web.uploads import MAX_NAME_BYTES
 
@@ -89,9 +87,7 @@ def song(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def studio(root: Path) -> Iterator[FastAPI]:
-    app = create_app(Settings(data_dir=root / "data"), WebSettings(max_upload_mb=4))
-    yield app
-    app.state.jobs.shutdown()
+    yield from running_studio(root / "data", WebSettings(max_upload_mb=4))
 
 
 @pytest.fixture(scope="module")

@@ -13,11 +13,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
-from agent.config import Settings
 from tests.support.routes import routes
-from tests.support.studio import Musician, short_song
-from web.app import create_app
-from web.config import WebSettings
+from tests.support.studio import Musician, running_studio, short_song
 
 BASE = "http://127.0.0.1:8000"
 MALFORMED: dict[str, bytes] = {
@@ -39,9 +36,7 @@ INFINITE = b"1e999"  # standard JSON; Python reads it as inf (and NaN as nan)
 
 @pytest.fixture(scope="module")
 def studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
-    app = create_app(Settings(data_dir=tmp_path_factory.mktemp("json")), WebSettings())
-    yield app
-    app.state.jobs.shutdown()
+    yield from running_studio(tmp_path_factory.mktemp("json"))
 
 
 @pytest.fixture(scope="module")
@@ -52,10 +47,7 @@ def ada(studio: FastAPI) -> Musician:
 @pytest.fixture(scope="module")
 def project(ada: Musician, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """Ada's project, reviewed to the end (so it has shots, frames, clips and a timeline)."""
-    song = short_song(tmp_path_factory.mktemp("song"), 6.0)
-    started = ada.post("/api/projects", data={"resolution": "360p"},
-                       files={"track": (song.name, song.read_bytes(), "audio/wav")})  # fmt: skip
-    job = ada.wait(started)
+    job = ada.start(short_song(tmp_path_factory.mktemp("song"), 6.0), resolution="360p")
     ada.approve_to_end(job["project_id"], job["result"]["waiting_at"])
     return {"project_id": job["project_id"], "job_id": job["id"]}
 

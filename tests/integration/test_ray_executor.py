@@ -70,13 +70,7 @@ def run_project(app: FastAPI, song: Path) -> dict[str, Any]:
     """Upload, approve every gate, export MP4 and .otio; what came out (the .otio's media
     paths relative to the data dir)."""
     ada = Musician(app, "ada@example.com")
-    with song.open("rb") as fh:
-        started = ada.post(
-            "/api/projects",
-            data={"brief": "a dancer on a rooftop at night", "resolution": "360p"},
-            files={"track": (song.name, fh, "audio/wav")},
-        )
-    job = ada.wait(started)
+    job = ada.start(song, brief="a dancer on a rooftop at night", resolution="360p")
     project_id = job["project_id"]
     ada.approve_to_end(project_id, job["result"]["waiting_at"])
     exports = {}

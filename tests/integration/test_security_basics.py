@@ -20,7 +20,7 @@ from sqlalchemy import select
 from agent.config import Settings
 from storage import Job
 from tests.support.routes import Route, routes
-from tests.support.studio import Musician, short_song
+from tests.support.studio import Musician, running_studio, short_song
 from web.app import create_app
 from web.config import WebSettings
 from web.projects import STAGE_PAGES
@@ -84,9 +84,7 @@ def call(client: TestClient, csrf: str, route: Route, url: str) -> Any:
 
 @pytest.fixture(scope="module")
 def studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
-    app = create_app(Settings(data_dir=tmp_path_factory.mktemp("basics")), WebSettings())
-    yield app
-    app.state.jobs.shutdown()
+    yield from running_studio(tmp_path_factory.mktemp("basics"))
 
 
 @pytest.fixture(scope="module")
@@ -97,10 +95,7 @@ def ada(studio: FastAPI) -> Musician:
 @pytest.fixture(scope="module")
 def project(ada: Musician, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """Ada's project reviewed to the end and exported: the ids the walks put into paths."""
-    song = short_song(tmp_path_factory.mktemp("song"), 6.0)
-    started = ada.post("/api/projects", data={"resolution": "360p"},
-                       files={"track": (song.name, song.read_bytes(), "audio/wav")})  # fmt: skip
-    job = ada.wait(started)
+    job = ada.start(short_song(tmp_path_factory.mktemp("song"), 6.0), resolution="360p")
     pid = job["project_id"]
     ada.approve_to_end(pid, job["result"]["waiting_at"])
     export = ada.wait(ada.post(f"/api/projects/{pid}/export", {"format": "otio"}))

@@ -13,10 +13,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from agent.config import Settings
-from tests.support.studio import Musician, short_song
+from tests.support.studio import Musician, running_studio, short_song
 from videogen import probe_video
-from web.app import create_app
 from web.config import WebSettings
 
 
@@ -27,10 +25,7 @@ def song(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
-    data = tmp_path_factory.mktemp("studio-data")
-    app = create_app(Settings(data_dir=data), WebSettings(max_upload_mb=4))
-    yield app
-    app.state.jobs.shutdown()
+    yield from running_studio(tmp_path_factory.mktemp("studio-data"), WebSettings(max_upload_mb=4))
 
 
 @pytest.fixture(scope="module")
@@ -41,13 +36,7 @@ def ada(studio: FastAPI) -> Musician:
 @pytest.fixture(scope="module")
 def project(ada: Musician, song: Path) -> dict[str, Any]:
     """Ada's project after a full review: approved at every gate."""
-    with song.open("rb") as fh:
-        started = ada.post(
-            "/api/projects",
-            data={"brief": "a dancer on a rooftop at night", "resolution": "360p"},
-            files={"track": (song.name, fh, "audio/wav")},
-        )
-    job = ada.wait(started)
+    job = ada.start(song, brief="a dancer on a rooftop at night", resolution="360p")
     project_id = job["project_id"]
     assert job["result"]["waiting_at"] == "review_write_brief"
     gates = ada.approve_to_end(project_id, job["result"]["waiting_at"])

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import soundfile
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+
+from agent.config import Settings
+from web.app import create_app
+from web.config import WebSettings
 
 PASSWORD = "correct horse battery"
 
@@ -40,6 +45,14 @@ class Musician:
         assert job["state"] == "done", job["error"]
         return job
 
+    def start(self, song: Path, **fields: str) -> dict[str, Any]:
+        """Upload ``song`` as a new project with the form ``fields``; its finished first job."""
+        with song.open("rb") as fh:
+            started = self.post(
+                "/api/projects", data=fields, files={"track": (song.name, fh, "audio/wav")}
+            )
+        return self.wait(started)
+
     def approve_to_end(self, project_id: str, waiting: str | None) -> list[str]:
         """Approve every gate from ``waiting`` on; the gates passed."""
         passed = []
@@ -48,6 +61,14 @@ class Musician:
             answer = self.post(f"/api/projects/{project_id}/decision", {"action": "approve"})
             waiting = self.wait(answer)["result"]["waiting_at"]
         return passed
+
+
+def running_studio(data_dir: Path, web: WebSettings | None = None) -> Iterator[FastAPI]:
+    """A studio app over ``data_dir`` whose jobs are shut down afterwards (``yield from`` it
+    in a fixture)."""
+    app = create_app(Settings(data_dir=data_dir), web or WebSettings())
+    yield app
+    app.state.jobs.shutdown()
 
 
 def short_song(folder: Path, seconds: float = 12.0, name: str = "night drive.wav") -> Path:
