@@ -18,6 +18,7 @@ from agent.project import MAX_INSTRUCTION
 from agent.review import check_version, parse_decision, timeline_update
 from agent.schemas import RenderOptions
 from agent.studio import Studio
+from videogen.presets import get_preset
 from web import work
 from web.adapters import check_choice
 from web.config import WebSettings
@@ -244,6 +245,8 @@ def export(
         name = owned(session, project_id, user_id).name
     if kind not in ("mp4", "otio"):
         raise WebInputError(f"format={kind!r}: choose mp4 or otio")
+    if preset:
+        get_preset(preset)  # an unknown name is a 400 listing the known ones, before the job
     folder = exports_dir(studio, project_id)
     name = "".join(c if c.isalnum() or c in "-_" else "-" for c in name)[:60] or "cut"
     output = folder / f"{name}-{_next_number(folder)}.{kind}"

@@ -142,6 +142,12 @@ def test_bad_form_input_is_shown_not_lost(ada: Browser, project: str) -> None:
     assert 'role="alert"' in answer.text
     forged = ada.client.post(f"{stage}/export", data={"format": "mp4"})
     assert forged.status_code == 403
+    html = ada.client.get(f"{stage}/export").text
+    unknown = ada.client.post(
+        f"{stage}/export",
+        data={"csrf_token": token(html), "format": "mp4", "preset": "16:9-8k"},
+    )
+    assert unknown.status_code == 400 and "9:16-1080p" in unknown.text  # nothing queued
     assert ada.client.get(f"{stage}/nonsense").status_code == 404
 
 
