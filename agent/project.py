@@ -37,6 +37,7 @@ from storage import (
     get_project,
     restore_artifact,
     save_artifact,
+    version_counts,
 )
 
 if TYPE_CHECKING:
@@ -88,13 +89,13 @@ def show(studio: Studio, project_id: str, *, with_state: bool = False) -> dict[s
         project = get_project(session, project_id)
         assert project is not None
         artifacts = []
+        counts = version_counts(session, project_id)
         for artifact in current_artifacts(session, project_id):
-            history = artifact_history(session, project_id, artifact.kind, artifact.key)
             entry: dict[str, Any] = {
                 "kind": artifact.kind,
                 "key": artifact.key,
                 "version": artifact.version,
-                "versions": len(history),
+                "versions": counts.get((artifact.kind, artifact.key), 1),
                 "media": artifact.media,
                 "sha256": _media_hash(artifact.media) or artifact.content_hash,
             }

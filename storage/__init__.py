@@ -45,6 +45,7 @@ from storage.repository import (
     save_artifact,
     set_track,
     update_job,
+    version_counts,
 )
 
 __all__ = [
@@ -88,5 +89,6 @@ __all__ = [
     "sqlite_url",
     "update_job",
     "user_by_email",
+    "version_counts",
     "web_session",
 ]

@@ -260,6 +260,16 @@ def current_artifacts(session: Session, project_id: str, kind: str | None = None
     return sorted(artifacts, key=lambda a: (a.kind, _natural_key(a.key), a.version))
 
 
+def version_counts(session: Session, project_id: str) -> dict[tuple[str, str], int]:
+    """How many versions each (kind, key) of the project has, in one query."""
+    rows = session.execute(
+        select(Artifact.kind, Artifact.key, func.count())
+        .where(Artifact.project_id == project_id)
+        .group_by(Artifact.kind, Artifact.key)
+    )
+    return {(kind, key): int(count) for kind, key, count in rows}
+
+
 def artifact_history(session: Session, project_id: str, kind: str, key: str = "") -> list[Artifact]:
     """Every version of (project, kind, key), oldest first."""
     query = _artifact_query(project_id, kind, key).order_by(Artifact.version)

@@ -29,6 +29,7 @@ from storage import (
     save_artifact,
     set_track,
     update_job,
+    version_counts,
 )
 
 PID = "proj-1"
@@ -100,6 +101,8 @@ def test_keys_are_versioned_independently(db: Database) -> None:
         frame_1 = current_artifact(session, PID, "frame", "1")
         assert frame_1 is not None and frame_1.media == REF_B
         assert current_artifact(session, PID, "frame", "3") is None
+        assert version_counts(session, PID) == {("frame", "1"): 2, ("frame", "2"): 1}
+        assert version_counts(session, "no-such-project") == {}
 
 
 def test_data_reads_back_exactly_in_a_new_connection(db: Database) -> None:
