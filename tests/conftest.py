@@ -14,10 +14,13 @@ __all__ = ["make_postgres_database", "postgres_server"]
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """One numba cache for the whole run, subprocesses included: librosa's kernels compile
-    once (about 30 s) instead of once per command-line test with its own data dir."""
+    """One numba cache per test worker, its subprocesses included: librosa's kernels compile
+    once per worker (about 30 s) instead of once per command-line test with its own data dir.
+    Not one for all workers: two processes compiling the same kernel into one cache at once
+    left entries that crashed every later reader (SIGSEGV in librosa's beat tracker)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
     os.environ.setdefault(
-        "NUMBA_CACHE_DIR", str(Path(tempfile.gettempdir()) / "storybeat-tests-numba")
+        "NUMBA_CACHE_DIR", str(Path(tempfile.gettempdir()) / "storybeat-tests-numba" / worker)
     )
 
 
