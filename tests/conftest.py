@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -13,15 +15,30 @@ from tests.support.postgres import make_postgres_database, postgres_server
 __all__ = ["make_postgres_database", "postgres_server"]
 
 
+WARM_UP = """
+import sys, tempfile
+from pathlib import Path
+from audio.analyze import analyze
+from audio.demo import synthesize_demo
+folder = Path(tempfile.mkdtemp())
+synthesize_demo(folder / "demo.wav")
+analyze(folder / "demo.wav")
+"""
+
+
 def pytest_configure(config: pytest.Config) -> None:
-    """One numba cache per test worker, its subprocesses included: librosa's kernels compile
-    once per worker (about 30 s) instead of once per command-line test with its own data dir.
-    Not one for all workers: two processes compiling the same kernel into one cache at once
-    left entries that crashed every later reader (SIGSEGV in librosa's beat tracker)."""
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    os.environ.setdefault(
-        "NUMBA_CACHE_DIR", str(Path(tempfile.gettempdir()) / "storybeat-tests-numba" / worker)
-    )
+    """One numba cache for the whole run, subprocesses included, filled before any test runs.
+
+    librosa's kernels compile once (about 30 s) instead of once per command-line test with
+    its own data dir. They are compiled by a plain process first: on fresh venvs, kernels
+    first compiled inside the test workers (or two workers at once) left cache entries that
+    crashed every later reader with SIGSEGV in librosa's beat tracker.
+    """
+    cache = Path(tempfile.gettempdir()) / "storybeat-tests-numba"
+    os.environ.setdefault("NUMBA_CACHE_DIR", str(cache))
+    if "PYTEST_XDIST_WORKER" in os.environ:
+        return  # the controller has warmed it
+    subprocess.run([sys.executable, "-c", WARM_UP], check=True, timeout=600)
 
 
 @pytest.fixture(autouse=True)
