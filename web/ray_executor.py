@@ -60,11 +60,6 @@ class StudioWorker:
         """The adapters this worker holds (tests, and ``storybeat doctor`` one day)."""
         return self.studios.names()
 
-    def pid(self) -> int:
-        import os
-
-        return os.getpid()
-
 
 class RayExecutor:
     """Jobs go to a pool of :class:`StudioWorker` actors, to the one with the fewest queued."""

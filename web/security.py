@@ -232,50 +232,47 @@ def set_csrf_cookie(request: Request, response: Response) -> None:
         setattr(request.state, _PENDING_CSRF, None)
 
 
-class CsrfCookieMiddleware:
-    """Send the ``sb_csrf`` cookie with any response whose page handed out a new token."""
+class _AtResponseStart:
+    """An ASGI middleware that changes the headers of each HTTP response as it starts."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+
+    def on_start(self, scope: Scope, headers: MutableHeaders) -> None:
+        raise NotImplementedError
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
 
-        async def send_with_cookie(message: Message) -> None:
+        async def send_changed(message: Message) -> None:
             if message["type"] == "http.response.start":
-                token = scope.get("state", {}).pop(_PENDING_CSRF, None)
-                if token:
-                    carrier = Response()
-                    _write_csrf_cookie(carrier, token, secure=_secure(scope["app"]))
-                    headers = MutableHeaders(scope=message)
-                    for name, value in carrier.raw_headers:
-                        if name == b"set-cookie":
-                            headers.append("set-cookie", value.decode("latin-1"))
+                self.on_start(scope, MutableHeaders(scope=message))
             await send(message)
 
-        await self.app(scope, receive, send_with_cookie)
+        await self.app(scope, receive, send_changed)
 
 
-class SecurityHeadersMiddleware:
+class CsrfCookieMiddleware(_AtResponseStart):
+    """Send the ``sb_csrf`` cookie with any response whose page handed out a new token."""
+
+    def on_start(self, scope: Scope, headers: MutableHeaders) -> None:
+        token = scope.get("state", {}).pop(_PENDING_CSRF, None)
+        if token:
+            carrier = Response()
+            _write_csrf_cookie(carrier, token, secure=_secure(scope["app"]))
+            for name, value in carrier.raw_headers:
+                if name == b"set-cookie":
+                    headers.append("set-cookie", value.decode("latin-1"))
+
+
+class SecurityHeadersMiddleware(_AtResponseStart):
     """:data:`SECURITY_HEADERS` (where the route set none of its own) on every response, the
     body limit's refusals included: add it outermost."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                _add_security_headers(scope, MutableHeaders(scope=message))
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+    def on_start(self, scope: Scope, headers: MutableHeaders) -> None:
+        _add_security_headers(scope, headers)
 
 
 def _add_security_headers(scope: Scope, headers: MutableHeaders) -> None:
